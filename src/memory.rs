@@ -1,0 +1,498 @@
+//! Runtime memory of a process that holds spans.
+//!
+//! Two pieces, both pure and free of simulation state:
+//!
+//! * [`GoHeap`]: the Go runtime's heap as the garbage collector paces it. Live bytes are what
+//!   the process still references (queued spans, in-flight writes, bulk buffers); allocations
+//!   that are dropped at once (decode buffers, rejected spans) are garbage. A collection runs
+//!   when the heap reaches its goal, `live + (live + roots) * GOGC/100` (Go >= 1.18 counts
+//!   roots; before 1.18 the goal is `live * (1 + GOGC/100)`), never below the 4 MiB minimum
+//!   heap, and capped by GOMEMLIMIT when set (go.dev/doc/gc-guide, proposal 48409). Pages the
+//!   heap grew into stay resident after a collection; the background scavenger hands them
+//!   back lazily, down to 10% above the heap goal (Go runtime `mgcscavenge.go`, "retain
+//!   heapGoal * 1.1"), at a bounded rate. RSS = baseline (binary, runtime, stacks) + retained
+//!   heap pages. See `reference/pipeline-mechanics.md` §5.1.
+//!
+//! * [`JaegerSpanModel`]: the in-memory size of one decoded Jaeger domain span
+//!   (`model.Span`, gogo-protobuf Go structs) from its wire size and shape: struct sizes from
+//!   the amd64 layout, the `Tags []KeyValue` backing array grown by `append` as Go's
+//!   `growslice` does, and every string a separate allocation rounded up to a Go size class.
+//!   Reference §1.3 and §5.2. Nothing here is a fitted ratio.
+
+/// Go's small-object size classes (runtime/sizeclasses.go), bytes. The 24-byte class exists
+/// from Go 1.18 on (it is filtered out for older versions).
+const GO_SIZE_CLASSES: [u32; 68] = [
+    8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256, 288, 320,
+    352, 384, 416, 448, 480, 512, 576, 640, 704, 768, 896, 1024, 1152, 1280, 1408, 1536, 1792,
+    2048, 2304, 2688, 3072, 3200, 3456, 4096, 4864, 5376, 6144, 6528, 6784, 6912, 8192, 9472,
+    9728, 10240, 10880, 12288, 13568, 14336, 16384, 18432, 19072, 20480, 21760, 24576, 27264,
+    28672, 30720, 32768,
+];
+
+/// Go version as (major, minor), e.g. (1, 15).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct GoVersion(pub u32, pub u32);
+
+impl GoVersion {
+    pub fn parse(s: &str) -> Option<Self> {
+        let s = s.trim().trim_start_matches("go");
+        let mut it = s.split('.');
+        let major = it.next()?.parse().ok()?;
+        let minor = it.next()?.parse().ok()?;
+        Some(GoVersion(major, minor))
+    }
+    fn has_24_byte_class(self) -> bool {
+        self >= GoVersion(1, 18)
+    }
+    fn roots_in_goal(self) -> bool {
+        self >= GoVersion(1, 18)
+    }
+    /// growslice switched from "double below 1024" to "double below 256, then smooth" in 1.18.
+    fn growslice_threshold(self) -> u64 {
+        if self >= GoVersion(1, 18) { 256 } else { 1024 }
+    }
+}
+
+/// Bytes the Go allocator hands out for a request of `size` bytes.
+pub fn go_alloc_size(size: u64, go: GoVersion) -> u64 {
+    if size == 0 {
+        return 0;
+    }
+    if size > 32768 {
+        // Large objects take whole 8 KiB pages.
+        return size.div_ceil(8192) * 8192;
+    }
+    let skip24 = !go.has_24_byte_class();
+    // A linear scan over 68 entries is fine: results are cached per span shape by callers.
+    for &c in GO_SIZE_CLASSES.iter() {
+        if skip24 && c == 24 {
+            continue;
+        }
+        if c as u64 >= size {
+            return c as u64;
+        }
+    }
+    32768
+}
+
+/// Capacity of a slice after appending one element at a time from nil up to `len` elements,
+/// as runtime.growslice computes it (doubling, then size-class rounding of the new array).
+pub fn go_append_capacity(len: u64, elem: u64, go: GoVersion) -> u64 {
+    let mut cap = 0u64;
+    let mut n = 0u64;
+    while n < len {
+        n += 1;
+        if n > cap {
+            let old = cap;
+            let doubled = old * 2;
+            let mut newcap = if n > doubled {
+                n
+            } else if old < go.growslice_threshold() {
+                doubled
+            } else if go >= GoVersion(1, 18) {
+                let mut c = old;
+                while c < n {
+                    c += (c + 3 * 256) / 4;
+                }
+                c
+            } else {
+                let mut c = old;
+                while c < n {
+                    c += c / 4;
+                }
+                c
+            };
+            newcap = go_alloc_size(newcap * elem, go) / elem;
+            cap = newcap;
+        }
+    }
+    cap
+}
+
+/// Parameters of the Go runtime of one process.
+#[derive(Clone, Debug)]
+pub struct GoRuntimeConfig {
+    pub version: GoVersion,
+    /// RSS that is not Go heap: binary text, runtime structures, goroutine stacks [bytes].
+    pub baseline: u64,
+    /// GC roots (globals + stacks) counted in the heap goal from Go 1.18 [bytes].
+    pub roots: u64,
+    /// GOGC percentage (100 by default; 0 disables proportional pacing: treated as off).
+    pub gogc: u32,
+    /// GOMEMLIMIT [bytes], soft limit on all Go-managed memory.
+    pub memlimit: Option<u64>,
+    /// Minimum heap goal [bytes] (4 MiB scaled by GOGC/100 in the runtime).
+    pub min_heap: u64,
+    /// Rate at which the background scavenger returns free pages to the OS [bytes/s].
+    pub scavenge_rate: f64,
+}
+
+/// The heap of one Go process, driven by allocations and frees.
+#[derive(Clone, Debug)]
+pub struct GoHeap {
+    cfg: GoRuntimeConfig,
+    /// Bytes still referenced.
+    pub live: u64,
+    /// Bytes allocated since the last collection that are still on the heap (live + garbage).
+    pub heap: u64,
+    /// Heap size that triggers the next collection.
+    pub goal: u64,
+    /// Heap pages held from the OS.
+    pub retained: u64,
+    /// Peak of `retained` since start.
+    pub peak_retained: u64,
+    pub gc_cycles: u64,
+    last_scavenge_ns: u64,
+}
+
+impl GoHeap {
+    pub fn new(cfg: GoRuntimeConfig, now_ns: u64) -> Self {
+        let mut h = GoHeap {
+            cfg,
+            live: 0,
+            heap: 0,
+            goal: 0,
+            retained: 0,
+            peak_retained: 0,
+            gc_cycles: 0,
+            last_scavenge_ns: now_ns,
+        };
+        h.goal = h.compute_goal();
+        h
+    }
+
+    pub fn config(&self) -> &GoRuntimeConfig {
+        &self.cfg
+    }
+
+    fn compute_goal(&self) -> u64 {
+        let c = &self.cfg;
+        let min_heap = c.min_heap * c.gogc.max(1) as u64 / 100;
+        let gogc_goal = if c.gogc == 0 {
+            u64::MAX
+        } else {
+            let base = if c.version.roots_in_goal() {
+                self.live + c.roots
+            } else {
+                self.live
+            };
+            self.live + base * c.gogc as u64 / 100
+        };
+        let mut goal = gogc_goal.max(min_heap);
+        if let Some(limit) = c.memlimit {
+            // The limit covers all Go-managed memory; the heap gets what the rest leaves.
+            // Live data above the limit cannot be collected: the goal never drops below live
+            // plus one page (the runtime then collects continually, which we do not charge).
+            let heap_room = limit.saturating_sub(c.baseline);
+            goal = goal.min(heap_room).max(self.live + 8192);
+        }
+        goal
+    }
+
+    /// Allocates `kept` live bytes and `garbage` bytes dropped at once. Returns true when
+    /// the retained heap grew (callers check the container limit then).
+    #[inline]
+    pub fn alloc(&mut self, kept: u64, garbage: u64) -> bool {
+        self.live += kept;
+        self.heap += kept + garbage;
+        let mut grew = false;
+        if self.heap > self.retained {
+            self.retained = self.heap;
+            if self.retained > self.peak_retained {
+                self.peak_retained = self.retained;
+            }
+            grew = true;
+        }
+        if self.heap >= self.goal {
+            self.collect();
+        }
+        grew
+    }
+
+    /// Releases `bytes` of live data: they are garbage until the next collection.
+    #[inline]
+    pub fn free(&mut self, bytes: u64) {
+        debug_assert!(bytes <= self.live, "freeing more than is live");
+        self.live -= bytes.min(self.live);
+    }
+
+    /// A garbage collection: the heap shrinks to what is live, pages stay retained.
+    pub fn collect(&mut self) {
+        self.heap = self.live;
+        self.goal = self.compute_goal();
+        self.gc_cycles += 1;
+    }
+
+    /// Runs the scavenger if a second or more passed since it last ran. Called from the
+    /// allocation path so that what it returns never depends on how often output is sampled.
+    #[inline]
+    pub fn maybe_scavenge(&mut self, now_ns: u64) {
+        if now_ns >= self.last_scavenge_ns + 1_000_000_000 {
+            self.scavenge(now_ns);
+        }
+    }
+
+    /// Lets the background scavenger return pages up to `now_ns`.
+    pub fn scavenge(&mut self, now_ns: u64) {
+        let dt = now_ns.saturating_sub(self.last_scavenge_ns) as f64 / 1e9;
+        self.last_scavenge_ns = now_ns;
+        let mut target = self.goal.saturating_add(self.goal / 10);
+        if let Some(limit) = self.cfg.memlimit {
+            target = target.min(limit.saturating_sub(self.cfg.baseline));
+        }
+        let target = target.max(self.heap);
+        if self.retained > target {
+            let release = (self.cfg.scavenge_rate * dt) as u64;
+            self.retained = self.retained.saturating_sub(release).max(target);
+        }
+    }
+
+    /// Resident set size of the process [bytes].
+    #[inline]
+    pub fn rss(&self) -> u64 {
+        self.cfg.baseline + self.retained
+    }
+}
+
+/// Shape of the spans a pipeline carries: what a user can count on one span in a trace UI.
+#[derive(Clone, Debug)]
+pub struct SpanShape {
+    /// Tags on the span as the tracer sends it.
+    pub tags: u32,
+    /// Mean length of a tag key [bytes].
+    pub tag_key_bytes: u32,
+    /// Tags on the span's process (resource).
+    pub process_tags: u32,
+    /// References (parent links).
+    pub references: u32,
+    /// Operation name length [bytes].
+    pub operation_name_bytes: u32,
+    /// Service name length [bytes].
+    pub service_name_bytes: u32,
+}
+
+/// Go struct sizes of the Jaeger domain model and the collector's wrappers (amd64) [bytes].
+#[derive(Clone, Debug)]
+pub struct JaegerStructSizes {
+    pub queue_item: u64,
+    pub span: u64,
+    pub key_value: u64,
+    pub process: u64,
+    pub span_ref: u64,
+    /// Tags the collector appends before queueing (e.g. `span.kind` from the Zipkin
+    /// converter, `internal.span.format` in `enqueueSpan`).
+    pub appended_tags: u32,
+    /// Protobuf bytes of a span outside its tags (ids, timestamps, names, process) [bytes].
+    pub wire_fixed: u64,
+    /// Protobuf framing per tag (field keys, lengths) [bytes].
+    pub wire_per_tag: u64,
+    /// Garbage allocated per wire byte while receiving and converting a span.
+    pub decode_garbage_per_wire_byte: f64,
+    /// Elasticsearch writer: fixed bytes per bulk request item (BulkIndexRequest, dbmodel.Span,
+    /// action line) [bytes].
+    pub es_doc_fixed: u64,
+    /// dbmodel.KeyValue size [bytes].
+    pub es_key_value: u64,
+    /// JSON bytes added per tag by the ES document encoding [bytes].
+    pub es_json_per_tag: u64,
+}
+
+/// In-memory cost of one span in a Jaeger collector.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SpanBytes {
+    /// Live bytes of the decoded span while queued or held by a worker.
+    pub domain: u32,
+    /// Part of `domain` that is tag strings (shared with the ES document after the write).
+    pub strings: u32,
+    /// Live bytes of the span's Elasticsearch bulk item (excluding the shared strings).
+    pub es_doc: u32,
+    /// Garbage made while receiving the span.
+    pub garbage: u32,
+}
+
+/// Structural model of a decoded Jaeger span's memory; see the module doc.
+#[derive(Clone, Debug)]
+pub struct JaegerSpanModel {
+    go: GoVersion,
+    shape: SpanShape,
+    sizes: JaegerStructSizes,
+    /// Everything but the tag values: constant for a shape.
+    fixed_domain: u64,
+    fixed_es: u64,
+    total_tags: u64,
+}
+
+impl JaegerSpanModel {
+    pub fn new(go: GoVersion, shape: SpanShape, sizes: JaegerStructSizes) -> Self {
+        let a = |n: u64| go_alloc_size(n, go);
+        let total_tags = (shape.tags + sizes.appended_tags) as u64;
+        // Zipkin -> domain builds Tags by append from nil (to_domain.go getTags), then the
+        // converter and enqueueSpan append more: capacity follows growslice.
+        let kv_cap = go_append_capacity(total_tags, sizes.key_value, go);
+        let kv_backing = a(kv_cap * sizes.key_value);
+        let proc_tags = shape.process_tags as u64;
+        let proc_kv = if proc_tags > 0 {
+            a(go_append_capacity(proc_tags, sizes.key_value, go) * sizes.key_value)
+        } else {
+            0
+        };
+        let refs = if shape.references > 0 {
+            a(shape.references as u64 * sizes.span_ref)
+        } else {
+            0
+        };
+        let key = a(shape.tag_key_bytes as u64);
+        let fixed_domain = a(sizes.queue_item)
+            + a(sizes.span)
+            + a(sizes.process)
+            + kv_backing
+            + proc_kv
+            + proc_tags * (key + a(16))
+            + refs
+            + a(shape.operation_name_bytes as u64)
+            + a(shape.service_name_bytes as u64)
+            + total_tags * key;
+        let fixed_es = a(sizes.es_doc_fixed) + a(total_tags * sizes.es_key_value);
+        JaegerSpanModel {
+            go,
+            shape,
+            sizes,
+            fixed_domain,
+            fixed_es,
+            total_tags,
+        }
+    }
+
+    /// Mean tag value length for a span of `wire` protobuf bytes.
+    fn value_bytes(&self, wire: u64) -> u64 {
+        let per_tag = wire.saturating_sub(self.sizes.wire_fixed) / self.total_tags.max(1);
+        per_tag
+            .saturating_sub(self.sizes.wire_per_tag)
+            .saturating_sub(self.shape.tag_key_bytes as u64)
+            .max(1)
+    }
+
+    pub fn bytes(&self, wire: u64) -> SpanBytes {
+        let v = self.value_bytes(wire);
+        let value_alloc = go_alloc_size(v, self.go);
+        let key_alloc = go_alloc_size(self.shape.tag_key_bytes as u64, self.go);
+        let strings = self.total_tags * (value_alloc + key_alloc);
+        let domain = self.fixed_domain + self.total_tags * value_alloc;
+        let json = wire + self.total_tags * self.sizes.es_json_per_tag;
+        let es_doc = self.fixed_es + go_alloc_size(json, self.go);
+        let garbage = (wire as f64 * self.sizes.decode_garbage_per_wire_byte) as u64;
+        SpanBytes {
+            domain: domain.min(u32::MAX as u64) as u32,
+            strings: strings.min(domain).min(u32::MAX as u64) as u32,
+            es_doc: es_doc.min(u32::MAX as u64) as u32,
+            garbage: garbage.min(u32::MAX as u64) as u32,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GO115: GoVersion = GoVersion(1, 15);
+    const GO121: GoVersion = GoVersion(1, 21);
+
+    #[test]
+    fn size_classes() {
+        assert_eq!(go_alloc_size(1, GO115), 8);
+        assert_eq!(go_alloc_size(20, GO115), 32); // no 24-byte class before 1.18
+        assert_eq!(go_alloc_size(20, GO121), 24);
+        assert_eq!(go_alloc_size(232, GO115), 240);
+        assert_eq!(go_alloc_size(2040, GO115), 2048);
+        assert_eq!(go_alloc_size(40000, GO115), 40960);
+    }
+
+    #[test]
+    fn append_capacity_of_key_values() {
+        // 120-byte elements: 1, 2, 4, 8, 17, 34 (hand-computed from growslice + size classes).
+        let caps: Vec<u64> = [1, 2, 3, 5, 9, 17, 18, 35]
+            .iter()
+            .map(|&n| go_append_capacity(n, 120, GO115))
+            .collect();
+        assert_eq!(caps, vec![1, 2, 4, 8, 17, 17, 34, 68]);
+    }
+
+    fn cfg() -> GoRuntimeConfig {
+        GoRuntimeConfig {
+            version: GO115,
+            baseline: 10 << 20,
+            roots: 0,
+            gogc: 100,
+            memlimit: None,
+            min_heap: 4 << 20,
+            scavenge_rate: 1e6,
+        }
+    }
+
+    #[test]
+    fn gc_doubles_live_heap() {
+        let mut h = GoHeap::new(cfg(), 0);
+        assert_eq!(h.goal, 4 << 20);
+        // Grow 100 MB of live data in 1 kB steps: RSS peaks at about twice the live heap.
+        for _ in 0..100_000 {
+            h.alloc(1000, 0);
+        }
+        let live = h.live;
+        assert_eq!(live, 100_000_000);
+        assert!(h.retained <= 2 * live + 1000, "{}", h.retained);
+        assert!(h.retained >= live, "{}", h.retained);
+        // Garbage churn at constant live data reaches the goal of 2x live.
+        for _ in 0..200_000 {
+            h.alloc(0, 1000);
+        }
+        assert!(h.retained >= 2 * live - 1000 && h.retained <= 2 * live + 1000);
+    }
+
+    #[test]
+    fn memlimit_caps_goal_and_scavenger_returns_pages() {
+        let mut c = cfg();
+        c.memlimit = Some(60 << 20);
+        let mut h = GoHeap::new(c, 0);
+        for _ in 0..20_000 {
+            h.alloc(1000, 1000);
+        }
+        assert!(h.rss() <= 60 << 20, "rss {}", h.rss());
+        // Free everything, collect, and let the scavenger run for 100 s at 1 MB/s.
+        h.free(h.live);
+        h.collect();
+        let before = h.retained;
+        h.scavenge(100_000_000_000);
+        assert_eq!(h.retained, before.saturating_sub(100_000_000).max(h.goal + h.goal / 10));
+    }
+
+    #[test]
+    fn istio_span_decodes_to_a_few_kilobytes() {
+        let shape = SpanShape {
+            tags: 15,
+            tag_key_bytes: 14,
+            process_tags: 1,
+            references: 1,
+            operation_name_bytes: 40,
+            service_name_bytes: 20,
+        };
+        let sizes = JaegerStructSizes {
+            queue_item: 48,
+            span: 232,
+            key_value: 120,
+            process: 72,
+            span_ref: 64,
+            appended_tags: 2,
+            wire_fixed: 170,
+            wire_per_tag: 6,
+            decode_garbage_per_wire_byte: 4.0,
+            es_doc_fixed: 600,
+            es_key_value: 48,
+            es_json_per_tag: 36,
+        };
+        let m = JaegerSpanModel::new(GO115, shape, sizes);
+        let b = m.bytes(845);
+        // 17 tags -> KeyValue backing of capacity 17 = 2048 B; values ~20 B -> 32 B class.
+        assert!(b.domain > 3000 && b.domain < 4000, "{b:?}");
+        assert!(b.strings < b.domain);
+    }
+}

@@ -1,0 +1,563 @@
+//! The Jaeger v1 collector, as its code does it (jaegertracing/jaeger v1.17-v1.22,
+//! `cmd/collector/app/span_processor.go`, `pkg/queue/bounded_queue.go`; the Elasticsearch
+//! writer `plugin/storage/es/spanstore/writer.go` over olivere/elastic v6 `BulkProcessor`).
+//!
+//! * The queue is a buffered channel with a shared `size` counter: `Produce` drops the *new*
+//!   span when `size >= capacity` (tail drop, since jaeger#126); a consumer decrements `size`
+//!   when it takes a span, so spans held by workers do not count against the capacity.
+//! * `num_workers` consumers each process one span at a time: `preSave`, `saveSpan`
+//!   (`WriteSpan`), then `countSpan` (only with `queue-size-memory`), in that order, so a span
+//!   is counted for the average size only once its write returned.
+//! * `queue-size-memory`: every minute, once `queue_size` spans were counted, the ideal
+//!   capacity is memory / (cumulative average wire size), capped at 1,000,000; the queue is
+//!   resized when that differs from the current capacity by more than 1.2x. A resize makes a
+//!   new channel with a new set of workers; the old one is closed and drains with its own
+//!   workers. Nothing is lost or copied.
+//! * Elasticsearch: `WriteSpan` hands the span to the bulk processor with `Add`, a send on an
+//!   unbuffered channel, and returns nil. The bulk worker commits when it holds `bulk.actions`
+//!   requests or `bulk.size` bytes, or on the flush ticker. While it commits, backs off
+//!   (ExponentialBackoff 200 ms..10 s, factor 2, jitter x[1,2), gives up once a wait would
+//!   reach 10 s) or waits for a connection (`waitForActiveConnection`: a health check every
+//!   5 s), nobody receives on the channel and every collector worker blocks in `Add` holding
+//!   its span. Failed requests stay in the bulk service (`Reset` only on success) and are sent
+//!   again. So during an outage the workers stall, the queue fills, and the collector keeps
+//!   every queued span in memory until it drops new ones at capacity or is OOM-killed.
+//! * `direct` storage is a synchronous writer (e.g. Cassandra): the worker waits for the
+//!   write; an error loses the span (the processor logs it and moves on).
+
+use super::storage::Outcome;
+use super::{Event, Simulation};
+use crate::memory::{GoHeap, SpanBytes};
+use crate::metrics::{Counters, DropReason};
+use crate::scenario::raw::StorageKind;
+use crate::scenario::{Bulk, JaegerCollector, Scenario};
+use crate::sim::{Nanos, Stream, Streams};
+use rand::Rng;
+use rand_pcg::Pcg64;
+use std::collections::VecDeque;
+
+/// One span in the collector: its arrival time, wire size and memory cost.
+#[derive(Clone, Copy, Debug)]
+pub struct SpanRec {
+    pub born: Nanos,
+    pub wire: u32,
+    pub bytes: SpanBytes,
+}
+
+/// A queue channel and its consumers.
+#[derive(Debug)]
+pub(crate) struct Channel {
+    items: VecDeque<SpanRec>,
+    capacity: u64,
+    idle: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum BulkState {
+    Accepting,
+    Committing,
+    Backoff,
+    WaitConn,
+}
+
+#[derive(Debug)]
+pub(crate) struct BulkWorker {
+    state: BulkState,
+    actions: u64,
+    bytes: u64,
+    /// Live heap bytes the buffered requests hold.
+    mem: u64,
+    retry: u32,
+    flush_pending: bool,
+    pending: Outcome,
+}
+
+impl BulkWorker {
+    fn new() -> Self {
+        BulkWorker {
+            state: BulkState::Accepting,
+            actions: 0,
+            bytes: 0,
+            mem: 0,
+            retry: 0,
+            flush_pending: false,
+            pending: Outcome::Ok { rejected: 0 },
+        }
+    }
+}
+
+pub struct Collector {
+    cfg: JaegerCollector,
+    writer: StorageKind,
+    bulk_cfg: Bulk,
+    pub up: bool,
+    pub epoch: u32,
+    pub oom_pending: bool,
+    pub(crate) channels: Vec<Channel>,
+    /// Spans in all channels (Jaeger's shared `size`).
+    pub size: u64,
+    pub queue_wire_bytes: u64,
+    last_area_t: Nanos,
+    /// Workers blocked in the bulk processor's `Add`, in arrival order (Go channel senders
+    /// are served first-in first-out).
+    blocked: VecDeque<(u32, SpanRec)>,
+    /// Spans in synchronous writes.
+    in_write: u64,
+    pub(crate) bulk: Vec<BulkWorker>,
+    processed: u64,
+    bytes_processed: u64,
+    pub heap: GoHeap,
+    pub memory_limit: Option<u64>,
+    consecutive_crashes: u32,
+    last_start: Nanos,
+    rng_backoff: Pcg64,
+}
+
+impl Collector {
+    pub fn new(s: &Scenario, streams: &Streams, now: Nanos) -> Self {
+        Collector {
+            cfg: s.collector.clone(),
+            writer: s.storage.kind,
+            bulk_cfg: s.storage.bulk.clone(),
+            up: false,
+            epoch: 0,
+            oom_pending: false,
+            channels: Vec::new(),
+            size: 0,
+            queue_wire_bytes: 0,
+            last_area_t: now,
+            blocked: VecDeque::new(),
+            in_write: 0,
+            bulk: Vec::new(),
+            processed: 0,
+            bytes_processed: 0,
+            heap: GoHeap::new(s.collector.runtime.clone(), now),
+            memory_limit: s.collector.memory_limit,
+            consecutive_crashes: 0,
+            last_start: now,
+            rng_backoff: streams.get(Stream::Backoff),
+        }
+    }
+
+    /// Capacity of the current queue (0 while down).
+    pub fn capacity(&self) -> u64 {
+        self.channels.last().map_or(0, |c| c.capacity)
+    }
+
+    pub fn worker_items(&self) -> u64 {
+        self.blocked.len() as u64 + self.in_write
+    }
+
+    pub fn bulk_items(&self) -> u64 {
+        self.bulk.iter().map(|b| b.actions).sum()
+    }
+
+    /// Spans held in this process.
+    pub fn held(&self) -> u64 {
+        self.size + self.worker_items() + self.bulk_items()
+    }
+
+    pub(crate) fn account_queue_area(&mut self, now: Nanos, c: &mut Counters) {
+        c.queue_area += self.size as u128 * (now - self.last_area_t) as u128;
+        self.last_area_t = now;
+    }
+
+    fn accepting(&self) -> Option<usize> {
+        self.bulk.iter().position(|b| b.state == BulkState::Accepting)
+    }
+}
+
+impl Simulation {
+    /// Allocates on the collector heap and checks the container limit.
+    #[inline]
+    fn alloc(&mut self, kept: u64, garbage: u64) {
+        let c = &mut self.collector;
+        c.heap.maybe_scavenge(self.q.now());
+        if c.heap.alloc(kept, garbage) {
+            let rss = c.heap.rss();
+            if rss > self.counters.peak_rss {
+                self.counters.peak_rss = rss;
+            }
+            if let Some(limit) = c.memory_limit {
+                if rss > limit {
+                    c.oom_pending = true;
+                }
+            }
+        }
+        if c.heap.live > self.counters.peak_live {
+            self.counters.peak_live = c.heap.live;
+        }
+    }
+
+    /// A process starts (at t = 0, or after a crash-loop back-off).
+    pub(crate) fn collector_start(&mut self) {
+        let now = self.q.now();
+        let c = &mut self.collector;
+        c.up = true;
+        c.channels = vec![Channel {
+            items: VecDeque::new(),
+            capacity: c.cfg.queue_size,
+            idle: c.cfg.num_workers,
+        }];
+        c.bulk = (0..c.bulk_cfg.workers).map(|_| BulkWorker::new()).collect();
+        c.heap = GoHeap::new(c.cfg.runtime.clone(), now);
+        c.processed = 0;
+        c.bytes_processed = 0;
+        c.last_start = now;
+        c.last_area_t = now;
+        let epoch = c.epoch;
+        if c.cfg.queue_size_memory.is_some() {
+            self.q
+                .schedule_in(c.cfg.resize_interval, Event::ResizeTick { epoch });
+        }
+        if c.writer == StorageKind::Elasticsearch {
+            self.q
+                .schedule_in(c.bulk_cfg.flush_interval, Event::FlushTick { epoch });
+        }
+        // The baseline is resident from the start.
+        let rss = self.collector.heap.rss();
+        self.counters.peak_rss = self.counters.peak_rss.max(rss);
+        if now > 0 {
+            self.counters.restarts += 1;
+            self.event("restart", String::new());
+        }
+    }
+
+    /// `Produce`: a span decoded from a request tries to enter the queue.
+    pub(crate) fn receive_span(&mut self, wire: u32) {
+        let now = self.q.now();
+        if !self.collector.up {
+            self.counters.drop(DropReason::CollectorDown, 1, now);
+            return;
+        }
+        let bytes = self.collector.cfg.span_model.bytes(wire as u64);
+        self.alloc(bytes.domain as u64, bytes.garbage as u64);
+        let c = &mut self.collector;
+        let cap = c.capacity();
+        if c.size >= cap {
+            c.heap.free(bytes.domain as u64);
+            self.counters.drop(DropReason::QueueFull, 1, now);
+            return;
+        }
+        c.account_queue_area(now, &mut self.counters);
+        c.size += 1;
+        c.queue_wire_bytes += wire as u64;
+        if c.size > self.counters.peak_queue {
+            self.counters.peak_queue = c.size;
+        }
+        if c.size >= cap && self.counters.first_queue_full.is_none() {
+            self.counters.first_queue_full = Some(now);
+            self.event("queue_full", format!("capacity {cap}"));
+        }
+        let c = &mut self.collector;
+        c.channels
+            .last_mut()
+            .expect("an up collector has a channel")
+            .items
+            .push_back(SpanRec {
+                born: now,
+                wire,
+                bytes,
+            });
+        self.pump();
+    }
+
+    /// Moves spans as far as they go right now: blocked `Add`s first (they wait on the
+    /// channel), then idle workers take queued spans.
+    fn pump(&mut self) {
+        let now = self.q.now();
+        while !self.collector.blocked.is_empty() && !self.collector.oom_pending {
+            let Some(w) = self.collector.accepting() else {
+                break;
+            };
+            let (ch, span) = self.collector.blocked.pop_front().expect("not empty");
+            self.collector.channels[ch as usize].idle += 1;
+            self.bulk_add(w, span);
+        }
+        for ch in 0..self.collector.channels.len() {
+            loop {
+                if self.collector.oom_pending {
+                    return;
+                }
+                let c = &mut self.collector;
+                let chan = &mut c.channels[ch];
+                if chan.idle == 0 || chan.items.is_empty() {
+                    break;
+                }
+                let span = chan.items.pop_front().expect("not empty");
+                chan.idle -= 1;
+                c.account_queue_area(now, &mut self.counters);
+                c.size -= 1;
+                c.queue_wire_bytes -= span.wire as u64;
+                self.counters.dequeued += 1;
+                self.counters.wait_sum += (now - span.born) as u128;
+                self.save_span(ch, span);
+            }
+        }
+    }
+
+    /// `saveSpan` by a worker of channel `ch`.
+    fn save_span(&mut self, ch: usize, span: SpanRec) {
+        match self.collector.writer {
+            StorageKind::Direct => {
+                let r = self.storage.request(self.q.now(), 1);
+                self.collector.in_write += 1;
+                let epoch = self.collector.epoch;
+                self.q.schedule_at(
+                    r.done_at,
+                    Event::WriteDone {
+                        epoch,
+                        channel: ch as u32,
+                        span,
+                        outcome: r.outcome,
+                    },
+                );
+            }
+            StorageKind::Elasticsearch => match self.collector.accepting() {
+                Some(w) => {
+                    self.collector.channels[ch].idle += 1;
+                    self.bulk_add(w, span);
+                }
+                None => self.collector.blocked.push_back((ch as u32, span)),
+            },
+        }
+    }
+
+    #[inline]
+    fn count_span(&mut self, wire: u32) {
+        let c = &mut self.collector;
+        if c.cfg.queue_size_memory.is_some() {
+            c.processed += 1;
+            c.bytes_processed += wire as u64;
+        }
+    }
+
+    /// `Add` returns: the request is in bulk worker `w`'s buffer. The domain span's structs
+    /// become garbage; its tag strings stay referenced by the ES document.
+    fn bulk_add(&mut self, w: usize, span: SpanRec) {
+        let b = span.bytes;
+        self.alloc(b.es_doc as u64, 0);
+        let c = &mut self.collector;
+        c.heap.free((b.domain - b.strings) as u64);
+        let bw = &mut c.bulk[w];
+        bw.actions += 1;
+        bw.bytes += b.es_doc as u64;
+        bw.mem += (b.es_doc + b.strings) as u64;
+        let full = bw.actions >= c.bulk_cfg.actions || bw.bytes >= c.bulk_cfg.size;
+        self.count_span(span.wire);
+        if full {
+            self.start_commit(w);
+        }
+    }
+
+    pub(crate) fn start_commit(&mut self, w: usize) {
+        let now = self.q.now();
+        let actions = self.collector.bulk[w].actions;
+        let r = self.storage.request(now, actions);
+        let bw = &mut self.collector.bulk[w];
+        bw.state = BulkState::Committing;
+        bw.pending = r.outcome;
+        let epoch = self.collector.epoch;
+        self.q.schedule_at(
+            r.done_at,
+            Event::CommitDone {
+                epoch,
+                worker: w as u32,
+            },
+        );
+    }
+
+    /// The worker is back in its `select`: a pending flush goes first, then `Add`s.
+    fn bulk_resume(&mut self, w: usize) {
+        let bw = &mut self.collector.bulk[w];
+        bw.state = BulkState::Accepting;
+        if bw.flush_pending {
+            bw.flush_pending = false;
+            if bw.actions > 0 {
+                self.start_commit(w);
+                return;
+            }
+        }
+        self.pump();
+    }
+
+    pub(crate) fn on_commit_done(&mut self, w: usize) {
+        let now = self.q.now();
+        let pending = self.collector.bulk[w].pending;
+        match pending {
+            Outcome::Ok { rejected } => {
+                let c = &mut self.collector;
+                let bw = &mut c.bulk[w];
+                let (actions, mem) = (bw.actions, bw.mem);
+                *bw = BulkWorker {
+                    flush_pending: bw.flush_pending,
+                    ..BulkWorker::new()
+                };
+                c.heap.free(mem);
+                self.counters.exported += actions - rejected;
+                self.counters
+                    .drop(DropReason::StorageRejected, rejected, now);
+                self.bulk_resume(w);
+            }
+            Outcome::ConnError => {
+                let cfg = &self.collector.bulk_cfg;
+                let (initial, max, reconnect) =
+                    (cfg.backoff_initial, cfg.backoff_max, cfg.reconnect_interval);
+                let epoch = self.collector.epoch;
+                let bw = &mut self.collector.bulk[w];
+                bw.retry += 1;
+                let jitter: f64 = self.collector.rng_backoff.gen_range(1.0..2.0);
+                let bw = &mut self.collector.bulk[w];
+                let wait = jitter * initial as f64 * 2f64.powi(bw.retry.min(60) as i32);
+                if wait >= max as f64 {
+                    // RetryNotify gives up: the requests stay buffered; a net error makes the
+                    // worker wait for an active connection.
+                    bw.state = BulkState::WaitConn;
+                    bw.retry = 0;
+                    self.q.schedule_in(
+                        reconnect,
+                        Event::ConnCheck {
+                            epoch,
+                            worker: w as u32,
+                        },
+                    );
+                } else {
+                    bw.state = BulkState::Backoff;
+                    self.q.schedule_in(
+                        wait as Nanos,
+                        Event::BackoffDone {
+                            epoch,
+                            worker: w as u32,
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    pub(crate) fn on_conn_check(&mut self, w: usize) {
+        let now = self.q.now();
+        if self.storage.reachable(now) {
+            self.bulk_resume(w);
+        } else {
+            let epoch = self.collector.epoch;
+            let every = self.collector.bulk_cfg.reconnect_interval;
+            self.q.schedule_in(
+                every,
+                Event::ConnCheck {
+                    epoch,
+                    worker: w as u32,
+                },
+            );
+        }
+    }
+
+    pub(crate) fn on_flush_tick(&mut self) {
+        let c = &mut self.collector;
+        let epoch = c.epoch;
+        self.q
+            .schedule_in(c.bulk_cfg.flush_interval, Event::FlushTick { epoch });
+        for w in 0..self.collector.bulk.len() {
+            let bw = &mut self.collector.bulk[w];
+            match bw.state {
+                BulkState::Accepting if bw.actions > 0 => self.start_commit(w),
+                BulkState::Accepting => {}
+                _ => bw.flush_pending = true,
+            }
+        }
+    }
+
+    pub(crate) fn on_write_done(&mut self, ch: usize, span: SpanRec, outcome: Outcome) {
+        let now = self.q.now();
+        let c = &mut self.collector;
+        c.in_write -= 1;
+        c.heap.free(span.bytes.domain as u64);
+        c.channels[ch].idle += 1;
+        match outcome {
+            Outcome::Ok { rejected: 0 } => {
+                self.counters.exported += 1;
+                self.counters.written += 1;
+                self.counters.sojourn_sum += (now - span.born) as u128;
+            }
+            Outcome::Ok { .. } => self.counters.drop(DropReason::StorageRejected, 1, now),
+            Outcome::ConnError => self.counters.drop(DropReason::StorageError, 1, now),
+        }
+        self.count_span(span.wire);
+        self.pump();
+    }
+
+    /// `updateQueueSize`, every `resize_interval` of the process's life.
+    pub(crate) fn on_resize_tick(&mut self) {
+        let c = &mut self.collector;
+        let epoch = c.epoch;
+        self.q
+            .schedule_in(c.cfg.resize_interval, Event::ResizeTick { epoch });
+        let Some(memory) = c.cfg.queue_size_memory else {
+            return;
+        };
+        if c.processed == 0 || c.processed < c.cfg.queue_size {
+            return; // warm-up: dynQueueSizeWarmup = queue_size
+        }
+        let avg = (c.bytes_processed / c.processed).max(1);
+        let ideal = (memory / avg).min(c.cfg.max_queue_size).max(1);
+        let current = c.capacity();
+        let ratio = (ideal as f64 / current as f64).max(current as f64 / ideal as f64);
+        if ratio <= c.cfg.resize_min_change {
+            return;
+        }
+        let workers = c.cfg.num_workers;
+        c.channels.push(Channel {
+            items: VecDeque::new(),
+            capacity: ideal,
+            idle: workers,
+        });
+        self.event(
+            "queue_resize",
+            format!("capacity {current} -> {ideal} (average span {avg} B)"),
+        );
+        self.pump();
+    }
+
+    /// The container exceeded its memory limit: the kernel kills it and everything it held
+    /// is lost. Kubernetes restarts it after the crash-loop back-off.
+    pub(crate) fn oom_kill(&mut self) {
+        let now = self.q.now();
+        let rss = self.collector.heap.rss();
+        let held = self.collector.held();
+        self.collector.account_queue_area(now, &mut self.counters);
+        self.counters.drop(DropReason::Oom, held, now);
+        self.counters.oom_kills += 1;
+        self.counters.first_oom.get_or_insert(now);
+        self.counters.gc_cycles += self.collector.heap.gc_cycles;
+        let limit = self.collector.memory_limit.unwrap_or(0);
+        self.event(
+            "oom_kill",
+            format!("rss {rss} B > limit {limit} B, {held} spans lost"),
+        );
+        let c = &mut self.collector;
+        c.up = false;
+        c.oom_pending = false;
+        c.epoch += 1;
+        c.channels.clear();
+        c.blocked.clear();
+        c.bulk.clear();
+        c.in_write = 0;
+        c.size = 0;
+        c.queue_wire_bytes = 0;
+        c.heap = GoHeap::new(c.cfg.runtime.clone(), now);
+        let rs = c.cfg.restart.clone();
+        if !rs.enabled {
+            return;
+        }
+        if now.saturating_sub(c.last_start) >= rs.backoff_reset {
+            c.consecutive_crashes = 0;
+        }
+        let delay = rs
+            .backoff_initial
+            .saturating_mul(1u64 << c.consecutive_crashes.min(40))
+            .min(rs.backoff_max);
+        c.consecutive_crashes += 1;
+        self.q
+            .schedule_in(delay.saturating_add(rs.startup), Event::CollectorUp);
+    }
+}

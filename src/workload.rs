@@ -1,0 +1,89 @@
+//! Request arrivals and the spans they produce.
+//!
+//! Arrivals follow a piecewise-constant rate. The time of the next arrival inverts the
+//! integrated rate: an exponential amount of "rate mass" for Poisson arrivals (exact for a
+//! non-homogeneous Poisson process with piecewise-constant intensity), exactly one unit for
+//! constant arrivals, consumed across rate steps.
+
+use crate::dist::Sampler;
+use crate::scenario::Workload as WorkloadCfg;
+use crate::scenario::raw::ArrivalKind;
+use crate::sim::{NS_PER_SEC, Nanos, Stream, Streams, from_secs};
+use rand_distr::{Distribution, Exp1};
+use rand_pcg::Pcg64;
+
+pub struct Workload {
+    arrivals: ArrivalKind,
+    steps: Vec<(Nanos, f64)>,
+    spans_per_request: Sampler,
+    span_size: Sampler,
+    rng_arrivals: Pcg64,
+    rng_spans: Pcg64,
+    rng_sizes: Pcg64,
+}
+
+impl Workload {
+    pub fn new(cfg: &WorkloadCfg, streams: &Streams) -> Self {
+        Workload {
+            arrivals: cfg.arrivals,
+            steps: cfg.rate_steps.clone(),
+            spans_per_request: cfg.spans_per_request.clone(),
+            span_size: cfg.span_size.clone(),
+            rng_arrivals: streams.get(Stream::Arrivals),
+            rng_spans: streams.get(Stream::SpansPerRequest),
+            rng_sizes: streams.get(Stream::SpanSizes),
+        }
+    }
+
+    fn step_at(&self, t: Nanos) -> usize {
+        self.steps.partition_point(|&(start, _)| start <= t) - 1
+    }
+
+    /// Time of the next request after `now`, or None if the rate stays 0 from here on.
+    pub fn next_arrival(&mut self, now: Nanos) -> Option<Nanos> {
+        let mut mass: f64 = match self.arrivals {
+            ArrivalKind::Poisson => Exp1.sample(&mut self.rng_arrivals),
+            ArrivalKind::Constant => 1.0,
+        };
+        let mut t = now;
+        let mut i = self.step_at(now);
+        loop {
+            let rate = self.steps[i].1;
+            let end = self.steps.get(i + 1).map(|s| s.0);
+            if rate > 0.0 {
+                let dt = mass / rate;
+                let cand = t.saturating_add(from_secs(dt));
+                match end {
+                    Some(e) if cand >= e => {
+                        mass -= (e - t) as f64 / NS_PER_SEC as f64 * rate;
+                        mass = mass.max(0.0);
+                        t = e;
+                    }
+                    _ => return Some(cand.max(now + 1)),
+                }
+            } else {
+                t = end?;
+            }
+            i += 1;
+        }
+    }
+
+    /// Spans the next request produces.
+    #[inline]
+    pub fn spans_in_request(&mut self) -> u32 {
+        let v = self.spans_per_request.sample(&mut self.rng_spans);
+        v.round().clamp(0.0, 1.0e6) as u32
+    }
+
+    /// Wire size of the next span [bytes].
+    #[inline]
+    pub fn span_wire_size(&mut self) -> u32 {
+        let v = self.span_size.sample(&mut self.rng_sizes);
+        v.round().clamp(1.0, u32::MAX as f64) as u32
+    }
+
+    /// Mean spans per second at time t (for reports).
+    pub fn mean_span_rate(&self, t: Nanos) -> f64 {
+        self.steps[self.step_at(t)].1 * self.spans_per_request.mean()
+    }
+}
