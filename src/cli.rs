@@ -133,7 +133,12 @@ fn cmd_run(a: RunArgs) -> Result<(), Failure> {
         seed,
         duration_s: secs(sc.duration),
         sample_interval_s: secs(sc.sample_interval),
-        files: vec!["summary.csv", "timeseries.csv", "events.csv", "manifest.json"],
+        files: vec![
+            "summary.csv",
+            "timeseries.csv",
+            "events.csv",
+            "manifest.json",
+        ],
         units: Default::default(),
         scenario_text: &loaded.text,
     };

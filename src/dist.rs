@@ -12,8 +12,8 @@
 
 use rand::Rng;
 use rand_distr::{Distribution, Exp1, Poisson, StandardNormal};
-use serde::de::{self, Deserializer, IntoDeserializer, MapAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, IntoDeserializer, MapAccess, Visitor};
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -85,7 +85,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for DistSpec<T> {
         impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
             type Value = DistSpec<T>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a value, or a table such as { dist = \"lognormal\", mean = ..., sigma = ... }")
+                f.write_str(
+                    "a value, or a table such as { dist = \"lognormal\", mean = ..., sigma = ... }",
+                )
             }
             fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
                 T::deserialize(s.into_deserializer()).map(DistSpec::Value)
@@ -100,7 +102,8 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for DistSpec<T> {
                 T::deserialize(v.into_deserializer()).map(DistSpec::Value)
             }
             fn visit_map<M: MapAccess<'de>>(self, m: M) -> Result<Self::Value, M::Error> {
-                DistTable::deserialize(de::value::MapAccessDeserializer::new(m)).map(DistSpec::Table)
+                DistTable::deserialize(de::value::MapAccessDeserializer::new(m))
+                    .map(DistSpec::Table)
             }
         }
         d.deserialize_any(V(PhantomData))
@@ -297,9 +300,11 @@ mod tests {
         assert_eq!(parse("d = \"845B\"").unwrap().mean(), 845.0);
         let l = parse("d = { dist = \"lognormal\", mean = \"1KiB\", sigma = 0.5 }").unwrap();
         assert!((l.mean() - 1024.0).abs() < 1e-6);
-        let e = parse("d = { dist = \"empirical\", values = [100, 400], weights = [3, 1] }").unwrap();
+        let e =
+            parse("d = { dist = \"empirical\", values = [100, 400], weights = [3, 1] }").unwrap();
         assert!((e.mean() - 175.0).abs() < 1e-9);
-        let h = parse("d = { dist = \"histogram\", edges = [0, 100, 300], weights = [1, 1] }").unwrap();
+        let h =
+            parse("d = { dist = \"histogram\", edges = [0, 100, 300], weights = [1, 1] }").unwrap();
         assert!((h.mean() - 125.0).abs() < 1e-9);
         let mut rng = crate::sim::Streams::from_u64(7);
         let n = 200_000;
@@ -310,7 +315,9 @@ mod tests {
     #[test]
     fn bad_tables_are_refused() {
         assert!(parse("d = { dist = \"lognormal\", mean = \"1KiB\" }").is_err());
-        assert!(parse("d = { dist = \"lognormal\", mean = \"1KiB\", sigma = 1, mode = 2 }").is_err());
+        assert!(
+            parse("d = { dist = \"lognormal\", mean = \"1KiB\", sigma = 1, mode = 2 }").is_err()
+        );
         assert!(parse("d = { dist = \"gamma\", mean = \"1KiB\" }").is_err());
         assert!(parse("d = { dist = \"empirical\", values = [1, 2], weights = [1] }").is_err());
         assert!(parse("d = \"12 parsecs\"").is_err());

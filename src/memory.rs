@@ -11,7 +11,9 @@
 //!   heap grew into stay resident after a collection; the background scavenger hands them
 //!   back lazily, down to 10% above the heap goal (Go runtime `mgcscavenge.go`, "retain
 //!   heapGoal * 1.1"), at a bounded rate. RSS = baseline (binary, runtime, stacks) + retained
-//!   heap pages. See `reference/pipeline-mechanics.md` §5.1.
+//!   heap pages. Go 1.12 to 1.15 released pages with MADV_FREE, so they stayed in RSS until
+//!   the kernel needed them (at the container limit, before any OOM kill); from Go 1.16
+//!   released pages leave RSS at once. See `reference/pipeline-mechanics.md` §5.1.
 //!
 //! * [`JaegerSpanModel`]: the in-memory size of one decoded Jaeger domain span
 //!   (`model.Span`, gogo-protobuf Go structs) from its wire size and shape: struct sizes from
@@ -22,11 +24,11 @@
 /// Go's small-object size classes (runtime/sizeclasses.go), bytes. The 24-byte class exists
 /// from Go 1.18 on (it is filtered out for older versions).
 const GO_SIZE_CLASSES: [u32; 68] = [
-    8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256, 288, 320,
-    352, 384, 416, 448, 480, 512, 576, 640, 704, 768, 896, 1024, 1152, 1280, 1408, 1536, 1792,
-    2048, 2304, 2688, 3072, 3200, 3456, 4096, 4864, 5376, 6144, 6528, 6784, 6912, 8192, 9472,
-    9728, 10240, 10880, 12288, 13568, 14336, 16384, 18432, 19072, 20480, 21760, 24576, 27264,
-    28672, 30720, 32768,
+    8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256, 288, 320, 352,
+    384, 416, 448, 480, 512, 576, 640, 704, 768, 896, 1024, 1152, 1280, 1408, 1536, 1792, 2048,
+    2304, 2688, 3072, 3200, 3456, 4096, 4864, 5376, 6144, 6528, 6784, 6912, 8192, 9472, 9728,
+    10240, 10880, 12288, 13568, 14336, 16384, 18432, 19072, 20480, 21760, 24576, 27264, 28672,
+    30720, 32768,
 ];
 
 /// Go version as (major, minor), e.g. (1, 15).
@@ -43,6 +45,12 @@ impl GoVersion {
     }
     fn has_24_byte_class(self) -> bool {
         self >= GoVersion(1, 18)
+    }
+    /// Go 1.12 to 1.15 released pages on Linux with MADV_FREE: they stay in the process's RSS
+    /// until the kernel needs them (Go 1.16 release notes: "the runtime now defaults to
+    /// releasing memory to the operating system promptly (using MADV_DONTNEED)").
+    fn lazy_release(self) -> bool {
+        self >= GoVersion(1, 12) && self < GoVersion(1, 16)
     }
     fn roots_in_goal(self) -> bool {
         self >= GoVersion(1, 18)
@@ -139,6 +147,8 @@ pub struct GoHeap {
     pub goal: u64,
     /// Heap pages held from the OS.
     pub retained: u64,
+    /// Pages released with MADV_FREE (Go 1.12-1.15): still counted in RSS until reclaimed.
+    pub lazy_freed: u64,
     /// Peak of `retained` since start.
     pub peak_retained: u64,
     pub gc_cycles: u64,
@@ -153,6 +163,7 @@ impl GoHeap {
             heap: 0,
             goal: 0,
             retained: 0,
+            lazy_freed: 0,
             peak_retained: 0,
             gc_cycles: 0,
             last_scavenge_ns: now_ns,
@@ -197,6 +208,9 @@ impl GoHeap {
         self.heap += kept + garbage;
         let mut grew = false;
         if self.heap > self.retained {
+            // Growth reuses lazily freed pages first: they are still resident.
+            let grow = self.heap - self.retained;
+            self.lazy_freed -= grow.min(self.lazy_freed);
             self.retained = self.heap;
             if self.retained > self.peak_retained {
                 self.peak_retained = self.retained;
@@ -242,15 +256,31 @@ impl GoHeap {
         }
         let target = target.max(self.heap);
         if self.retained > target {
-            let release = (self.cfg.scavenge_rate * dt) as u64;
-            self.retained = self.retained.saturating_sub(release).max(target);
+            let release = ((self.cfg.scavenge_rate * dt) as u64).min(self.retained - target);
+            self.retained -= release;
+            if self.cfg.version.lazy_release() {
+                self.lazy_freed += release;
+            }
         }
+    }
+
+    /// Memory pressure at the container limit: the kernel takes lazily freed pages back
+    /// before it considers an OOM kill.
+    pub fn reclaim_to(&mut self, limit: u64) {
+        let hard = self.cfg.baseline + self.retained;
+        self.lazy_freed = self.lazy_freed.min(limit.saturating_sub(hard));
+    }
+
+    /// RSS the kernel cannot take back without killing the process [bytes].
+    #[inline]
+    pub fn unreclaimable(&self) -> u64 {
+        self.cfg.baseline + self.retained
     }
 
     /// Resident set size of the process [bytes].
     #[inline]
     pub fn rss(&self) -> u64 {
-        self.cfg.baseline + self.retained
+        self.cfg.baseline + self.retained + self.lazy_freed
     }
 }
 
@@ -462,7 +492,37 @@ mod tests {
         h.collect();
         let before = h.retained;
         h.scavenge(100_000_000_000);
-        assert_eq!(h.retained, before.saturating_sub(100_000_000).max(h.goal + h.goal / 10));
+        assert_eq!(
+            h.retained,
+            before.saturating_sub(100_000_000).max(h.goal + h.goal / 10)
+        );
+    }
+
+    #[test]
+    fn go_115_keeps_released_pages_resident_until_pressure() {
+        let mut h = GoHeap::new(cfg(), 0);
+        for _ in 0..10_000 {
+            h.alloc(10_000, 0);
+        }
+        let peak = h.rss();
+        h.free(h.live);
+        h.collect();
+        h.scavenge(1_000_000_000_000);
+        assert_eq!(h.rss(), peak, "MADV_FREE pages still count in RSS");
+        // What stays is the baseline plus 10% over the 4 MiB minimum heap goal.
+        assert_eq!(h.unreclaimable(), (10 << 20) + (4 << 20) + (4 << 20) / 10);
+        h.reclaim_to(50 << 20);
+        assert_eq!(h.rss(), 50 << 20);
+        let mut c = cfg();
+        c.version = GO121;
+        let mut h = GoHeap::new(c, 0);
+        for _ in 0..10_000 {
+            h.alloc(10_000, 0);
+        }
+        h.free(h.live);
+        h.collect();
+        h.scavenge(1_000_000_000_000);
+        assert_eq!(h.rss(), h.unreclaimable());
     }
 
     #[test]

@@ -49,7 +49,7 @@ pub fn csv_bytes(header: &[String], rows: impl Iterator<Item = Vec<String>>) -> 
     for r in rows {
         w.write_record(&r)?;
     }
-    Ok(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 pub fn summary_csv(results: &[&RunResult]) -> Result<Vec<u8>> {
@@ -89,8 +89,12 @@ pub fn write_folder(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
         .filter(|p| !p.as_os_str().is_empty())
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
-    fs::create_dir_all(&parent)
-        .with_context(|| format!("cannot create the output folder's parent {}", parent.display()))?;
+    fs::create_dir_all(&parent).with_context(|| {
+        format!(
+            "cannot create the output folder's parent {}",
+            parent.display()
+        )
+    })?;
     let name = dir
         .file_name()
         .context("the output folder needs a name")?
@@ -104,7 +108,8 @@ pub fn write_folder(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
     let result = (|| -> Result<()> {
         for (file, bytes) in files {
             let p = tmp.join(file);
-            let mut f = fs::File::create(&p).with_context(|| format!("cannot write {}", p.display()))?;
+            let mut f =
+                fs::File::create(&p).with_context(|| format!("cannot write {}", p.display()))?;
             f.write_all(bytes)?;
             f.sync_all().ok();
         }

@@ -74,7 +74,9 @@ impl ByteSize {
         };
         let bytes = v * mult;
         if bytes > 1.0e18 {
-            return Err(format!("`{s}` is larger than this tool handles (10^18 bytes)"));
+            return Err(format!(
+                "`{s}` is larger than this tool handles (10^18 bytes)"
+            ));
         }
         Ok(ByteSize(bytes.round() as u64))
     }
@@ -125,7 +127,9 @@ impl Duration {
             rest = tail;
         }
         if total_ns > 1.0e18 {
-            return Err(format!("`{s}` is longer than this tool handles (~31 years)"));
+            return Err(format!(
+                "`{s}` is longer than this tool handles (~31 years)"
+            ));
         }
         Ok(Duration(total_ns.round() as u64))
     }
@@ -144,13 +148,21 @@ impl Rate {
             "k" | "K" => 1e3,
             "M" => 1e6,
             "G" => 1e9,
-            other => return Err(format!("`{s}`: unknown rate multiplier `{other}` (use k, M)")),
+            other => {
+                return Err(format!(
+                    "`{s}`: unknown rate multiplier `{other}` (use k, M)"
+                ));
+            }
         };
         let per_s = match per {
             "s" | "sec" => 1.0,
             "m" | "min" => 60.0,
             "h" => 3600.0,
-            other => return Err(format!("`{s}`: unknown rate period `/{other}` (use /s, /m, /h)")),
+            other => {
+                return Err(format!(
+                    "`{s}`: unknown rate period `/{other}` (use /s, /m, /h)"
+                ));
+            }
         };
         Ok(Rate(v * mult / per_s))
     }

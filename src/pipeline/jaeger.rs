@@ -163,7 +163,9 @@ impl Collector {
     }
 
     fn accepting(&self) -> Option<usize> {
-        self.bulk.iter().position(|b| b.state == BulkState::Accepting)
+        self.bulk
+            .iter()
+            .position(|b| b.state == BulkState::Accepting)
     }
 }
 
@@ -174,14 +176,17 @@ impl Simulation {
         let c = &mut self.collector;
         c.heap.maybe_scavenge(self.q.now());
         if c.heap.alloc(kept, garbage) {
+            if let Some(limit) = c.memory_limit {
+                if c.heap.rss() > limit {
+                    c.heap.reclaim_to(limit);
+                    if c.heap.unreclaimable() > limit {
+                        c.oom_pending = true;
+                    }
+                }
+            }
             let rss = c.heap.rss();
             if rss > self.counters.peak_rss {
                 self.counters.peak_rss = rss;
-            }
-            if let Some(limit) = c.memory_limit {
-                if rss > limit {
-                    c.oom_pending = true;
-                }
             }
         }
         if c.heap.live > self.counters.peak_live {

@@ -143,7 +143,9 @@ impl Simulation {
                 channel,
                 span,
                 outcome,
-            } if epoch == self.collector.epoch => self.on_write_done(channel as usize, span, outcome),
+            } if epoch == self.collector.epoch => {
+                self.on_write_done(channel as usize, span, outcome)
+            }
             // A stale event of a killed process.
             _ => {}
         }

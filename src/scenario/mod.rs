@@ -132,7 +132,17 @@ pub fn load(path: &Path, overrides: &[String]) -> Result<Loaded, ScenarioError> 
         message: format!("cannot read the scenario file: {e}"),
     })?;
     let text = apply_overrides(&file, &text, overrides)?;
-    let scenario = parse(&file, &text)?;
+    let scenario = parse(&file, &text).map_err(|mut e| {
+        // Say when the offending value came from the command line rather than the file.
+        let field = path_segments(&e.field);
+        for o in overrides {
+            let path = o.split_once('=').map_or(o.as_str(), |(p, _)| p);
+            if !field.is_empty() && path_segments(path) == field {
+                e.message = format!("{} (set by --set {o})", e.message);
+            }
+        }
+        e
+    })?;
     Ok(Loaded {
         scenario,
         text,
@@ -245,12 +255,13 @@ pub fn apply_overrides(
         return Ok(text.to_string());
     }
     let mut doc: toml_edit::DocumentMut =
-        text.parse().map_err(|e: toml_edit::TomlError| ScenarioError {
-            file: file.to_string(),
-            line: e.span().map(|s| line_col(text, s.start)),
-            field: String::new(),
-            message: format!("malformed TOML: {}", e.message().trim()),
-        })?;
+        text.parse()
+            .map_err(|e: toml_edit::TomlError| ScenarioError {
+                file: file.to_string(),
+                line: e.span().map(|s| line_col(text, s.start)),
+                field: String::new(),
+                message: format!("malformed TOML: {}", e.message().trim()),
+            })?;
     for o in overrides {
         let err = |field: &str, message: String| ScenarioError {
             file: format!("{file} (--set {o})"),
@@ -274,7 +285,11 @@ pub fn apply_overrides(
     Ok(doc.to_string())
 }
 
-fn set_in_item(item: &mut toml_edit::Item, segs: &[String], v: toml_edit::Value) -> Result<(), String> {
+fn set_in_item(
+    item: &mut toml_edit::Item,
+    segs: &[String],
+    v: toml_edit::Value,
+) -> Result<(), String> {
     use toml_edit::{Item, TableLike, Value};
     let seg = &segs[0];
     let Ok(idx) = seg.parse::<usize>() else {
@@ -345,13 +360,19 @@ pub fn validate(r: &RawScenario) -> VResult<Scenario> {
         return bad("scenario.duration", "must be longer than 0s");
     }
     if m.duration.0 > 366 * 86_400 * 1_000_000_000 {
-        return bad("scenario.duration", "is longer than a year: this tool simulates hours to weeks");
+        return bad(
+            "scenario.duration",
+            "is longer than a year: this tool simulates hours to weeks",
+        );
     }
     if m.sample_interval.0 < 1_000_000 {
         return bad("scenario.sample_interval", "must be at least 1ms");
     }
     if m.duration.0 / m.sample_interval.0 > 10_000_000 {
-        return bad("scenario.sample_interval", "gives more than 10 million samples: raise it");
+        return bad(
+            "scenario.sample_interval",
+            "gives more than 10 million samples: raise it",
+        );
     }
 
     // Workload.
@@ -370,8 +391,15 @@ pub fn validate(r: &RawScenario) -> VResult<Scenario> {
     }
     for (i, (_, rate)) in steps.iter().enumerate() {
         if *rate > 1.0e8 {
-            let f = if i == 0 { "workload.rate".to_string() } else { format!("workload.rate_schedule[{}].rate", i - 1) };
-            return bad(&f, "is above 100M requests/s: this would simulate more spans than fit in memory and time");
+            let f = if i == 0 {
+                "workload.rate".to_string()
+            } else {
+                format!("workload.rate_schedule[{}].rate", i - 1)
+            };
+            return bad(
+                &f,
+                "is above 100M requests/s: this would simulate more spans than fit in memory and time",
+            );
         }
     }
     let spr = w
@@ -382,9 +410,15 @@ pub fn validate(r: &RawScenario) -> VResult<Scenario> {
         return bad("workload.spans_per_request", "must average more than 0");
     }
     if spr.mean() > 100_000.0 {
-        return bad("workload.spans_per_request", "averages over 100,000 spans per request");
+        return bad(
+            "workload.spans_per_request",
+            "averages over 100,000 spans per request",
+        );
     }
-    let size = w.span_size.sampler().or_else(|e| bad("workload.span_size", e))?;
+    let size = w
+        .span_size
+        .sampler()
+        .or_else(|e| bad("workload.span_size", e))?;
     if size.mean() < 1.0 || size.mean() > 64.0 * 1024.0 * 1024.0 {
         return bad("workload.span_size", "mean must be between 1B and 64MiB");
     }
@@ -410,25 +444,41 @@ pub fn validate(r: &RawScenario) -> VResult<Scenario> {
         return bad("collector.num_workers", "must be between 1 and 100,000");
     }
     if c.max_queue_size > 50_000_000 {
-        return bad("collector.max_queue_size", "above 50 million spans is not supported");
+        return bad(
+            "collector.max_queue_size",
+            "above 50 million spans is not supported",
+        );
     }
     if c.queue_size > c.max_queue_size.max(50_000_000) {
-        return bad("collector.queue_size", "above 50 million spans is not supported");
+        return bad(
+            "collector.queue_size",
+            "above 50 million spans is not supported",
+        );
     }
     if let Some(q) = c.queue_size_memory {
         if q.0 == 0 {
-            return bad("collector.queue_size_memory", "0 turns the dynamic queue off: omit the field instead");
+            return bad(
+                "collector.queue_size_memory",
+                "0 turns the dynamic queue off: omit the field instead",
+            );
         }
     }
     if c.resize_interval.0 == 0 {
         return bad("collector.resize_interval", "must be longer than 0s");
     }
     if !(c.resize_min_change >= 1.0 && c.resize_min_change.is_finite()) {
-        return bad("collector.resize_min_change", "must be a ratio of at least 1");
+        return bad(
+            "collector.resize_min_change",
+            "must be a ratio of at least 1",
+        );
     }
     let mem = &c.memory;
-    let go = GoVersion::parse(&mem.go_version)
-        .ok_or_else(|| ("collector.memory.go_version".to_string(), format!("`{}` is not a Go version such as \"1.15\"", mem.go_version)))?;
+    let go = GoVersion::parse(&mem.go_version).ok_or_else(|| {
+        (
+            "collector.memory.go_version".to_string(),
+            format!("`{}` is not a Go version such as \"1.15\"", mem.go_version),
+        )
+    })?;
     let runtime = GoRuntimeConfig {
         version: go,
         baseline: mem.baseline.0,
@@ -440,15 +490,24 @@ pub fn validate(r: &RawScenario) -> VResult<Scenario> {
     };
     if let Some(l) = mem.limit {
         if l.0 <= mem.baseline.0 {
-            return bad("collector.memory.limit", format!("{} is not above the baseline RSS {}", l, mem.baseline));
+            return bad(
+                "collector.memory.limit",
+                format!("{} is not above the baseline RSS {}", l, mem.baseline),
+            );
         }
     }
     let sm = &mem.span_model;
     if !(sm.decode_garbage_per_wire_byte >= 0.0 && sm.decode_garbage_per_wire_byte < 1000.0) {
-        return bad("collector.memory.span_model.decode_garbage_per_wire_byte", "must be between 0 and 1000");
+        return bad(
+            "collector.memory.span_model.decode_garbage_per_wire_byte",
+            "must be between 0 and 1000",
+        );
     }
     if sm.key_value.0 == 0 || sm.key_value.0 > 4096 {
-        return bad("collector.memory.span_model.key_value", "must be between 1B and 4KiB");
+        return bad(
+            "collector.memory.span_model.key_value",
+            "must be between 1B and 4KiB",
+        );
     }
     let sizes = JaegerStructSizes {
         queue_item: sm.queue_item.0,
@@ -500,13 +559,19 @@ pub fn validate(r: &RawScenario) -> VResult<Scenario> {
     }
     if let Some(t) = s.timeout {
         if t.0 == 0 {
-            return bad("storage.timeout", "0 means no timeout: omit the field instead");
+            return bad(
+                "storage.timeout",
+                "0 means no timeout: omit the field instead",
+            );
         }
     }
     let mut outages: Vec<Outage> = Vec::new();
     for (i, o) in s.outages.iter().enumerate() {
         if o.duration.0 == 0 {
-            return bad(&format!("storage.outages[{i}].duration"), "must be longer than 0s");
+            return bad(
+                &format!("storage.outages[{i}].duration"),
+                "must be longer than 0s",
+            );
         }
         let out = Outage {
             start: o.start.0,
@@ -515,7 +580,10 @@ pub fn validate(r: &RawScenario) -> VResult<Scenario> {
         };
         if let Some(prev) = outages.last() {
             if out.start < prev.end {
-                return bad(&format!("storage.outages[{i}].start"), "outages must be in time order and must not overlap");
+                return bad(
+                    &format!("storage.outages[{i}].start"),
+                    "outages must be in time order and must not overlap",
+                );
             }
         }
         outages.push(out);
@@ -534,7 +602,10 @@ pub fn validate(r: &RawScenario) -> VResult<Scenario> {
         return bad("storage.bulk.reconnect_interval", "must be longer than 0s");
     }
     if b.backoff_initial.0 == 0 || b.backoff_max.0 < b.backoff_initial.0 {
-        return bad("storage.bulk.backoff_initial", "must be above 0 and at most backoff_max");
+        return bad(
+            "storage.bulk.backoff_initial",
+            "must be above 0 and at most backoff_max",
+        );
     }
     let storage = Storage {
         kind: s.kind,

@@ -1,0 +1,173 @@
+//! Bad input gets a clear error naming the file, line and field, exit code 2, no panic and
+//! no output folder.
+
+use crate::common::*;
+use std::process::{Command, Output};
+
+fn run_with(text: Option<&str>, extra: &[&str]) -> (Output, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    if let Some(t) = text {
+        std::fs::write(dir.path().join("s.toml"), t).unwrap();
+    }
+    let mut args = vec!["run", "s.toml", "--out", "out", "--quiet"];
+    args.extend_from_slice(extra);
+    let out = Command::new(env!("CARGO_BIN_EXE_tracesim"))
+        .current_dir(dir.path())
+        .args(&args)
+        .output()
+        .unwrap();
+    (out, dir)
+}
+
+fn expect_error(text: Option<&str>, extra: &[&str], needles: &[&str]) {
+    let (out, dir) = run_with(text, extra);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
+    for n in needles {
+        assert!(err.contains(n), "`{n}` not in: {err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!dir.path().join("out").exists(), "output written on error");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n != "s.toml")
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+fn tiny_with(from: &str, to: &str) -> String {
+    assert!(TINY.contains(from), "{from}");
+    TINY.replacen(from, to, 1)
+}
+
+/// Line of the first occurrence of `needle` in the TINY text (1-based).
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).unwrap() + 1
+}
+
+#[test]
+fn malformed_toml_names_file_and_line() {
+    let t = tiny_with("[collector]", "[collector");
+    let line = line_of(&t, "[collector");
+    expect_error(
+        Some(&t),
+        &[],
+        &[&format!("s.toml:{line}:"), "malformed TOML"],
+    );
+}
+
+#[test]
+fn unknown_field_names_its_path() {
+    let t = tiny_with("num_workers = 1", "num_workers = 1\ncolour = \"red\"");
+    let line = line_of(&t, "colour");
+    expect_error(
+        Some(&t),
+        &[],
+        &[
+            &format!("s.toml:{line}:"),
+            "collector.colour",
+            "unknown field",
+        ],
+    );
+}
+
+#[test]
+fn negative_rate_is_refused() {
+    let t = tiny_with("rate = \"10/s\"", "rate = \"-10/s\"");
+    let line = line_of(&t, "-10/s");
+    expect_error(
+        Some(&t),
+        &[],
+        &[&format!("s.toml:{line}:"), "workload.rate", "negative"],
+    );
+}
+
+#[test]
+fn bad_unit_is_refused() {
+    let t = tiny_with("latency = \"50ms\"", "latency = \"50 fortnights\"");
+    let line = line_of(&t, "fortnights");
+    expect_error(
+        Some(&t),
+        &[],
+        &[
+            &format!("s.toml:{line}:"),
+            "storage.latency",
+            "unknown time unit",
+        ],
+    );
+}
+
+#[test]
+fn validation_errors_point_at_the_field() {
+    let t = tiny_with(
+        "baseline = \"10MiB\"",
+        "baseline = \"10MiB\"\nlimit = \"5MiB\"",
+    );
+    let line = line_of(&t, "limit = ");
+    expect_error(
+        Some(&t),
+        &[],
+        &[
+            &format!("s.toml:{line}:"),
+            "collector.memory.limit",
+            "baseline",
+        ],
+    );
+}
+
+#[test]
+fn bad_override_names_the_override() {
+    expect_error(
+        Some(TINY),
+        &["--set", "collector.queue_size=-1"],
+        &["collector.queue_size", "--set"],
+    );
+    expect_error(
+        Some(TINY),
+        &["--set", "collector.queue_size_memory=80MiBs"],
+        &["collector.queue_size_memory", "unknown size unit"],
+    );
+}
+
+#[test]
+fn missing_file_is_a_clear_error() {
+    expect_error(None, &[], &["s.toml", "cannot read the scenario file"]);
+}
+
+#[test]
+fn help_has_examples() {
+    let out = Command::new(env!("CARGO_BIN_EXE_tracesim"))
+        .args(["run", "--help"])
+        .output()
+        .unwrap();
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(s.contains("Examples:") && s.contains("--set"), "{s}");
+}
+
+#[test]
+fn override_changes_the_run_and_lands_in_the_manifest() {
+    let (out, dir) = run_with(Some(TINY), &["--set", "workload.rate=20/s"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary = std::fs::read_to_string(dir.path().join("out/summary.csv")).unwrap();
+    let mut rdr = csv::Reader::from_reader(summary.as_bytes());
+    let headers = rdr.headers().unwrap().clone();
+    let row = rdr.records().next().unwrap().unwrap();
+    let generated = headers.iter().position(|h| h == "spans_generated").unwrap();
+    assert_eq!(&row[generated], "200");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("out/manifest.json")).unwrap())
+            .unwrap();
+    assert!(
+        manifest["scenario_text"]
+            .as_str()
+            .unwrap()
+            .contains("rate = \"20/s\"")
+    );
+    assert_eq!(manifest["seed"], 1);
+}

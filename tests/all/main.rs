@@ -1,0 +1,11 @@
+//! All integration tests in one binary (one link, shared helpers). Files are named by the
+//! behaviour they pin.
+
+mod common;
+
+mod cli;
+mod conservation;
+mod determinism;
+mod hand_computed;
+mod jaeger_story;
+mod queueing_theory;
