@@ -83,6 +83,36 @@ pub fn go_alloc_size(size: u64, go: GoVersion) -> u64 {
     32768
 }
 
+/// `go_alloc_size` as lookup tables, like the runtime's size_to_class8/size_to_class128:
+/// the per-span hot path must not scan the class list.
+#[derive(Clone, Debug)]
+pub struct SizeClassTable {
+    go: GoVersion,
+    by8: Vec<u16>,
+    by128: Vec<u16>,
+}
+
+impl SizeClassTable {
+    pub fn new(go: GoVersion) -> Self {
+        let by8 = (0..=1024 / 8).map(|i| go_alloc_size(i * 8, go) as u16).collect();
+        let by128 = (0..=(32768 - 1024) / 128)
+            .map(|i| go_alloc_size(1024 + i * 128, go) as u16)
+            .collect();
+        SizeClassTable { go, by8, by128 }
+    }
+
+    #[inline]
+    pub fn get(&self, size: u64) -> u64 {
+        if size <= 1024 {
+            self.by8[size.div_ceil(8) as usize] as u64
+        } else if size <= 32768 {
+            self.by128[(size - 1024).div_ceil(128) as usize] as u64
+        } else {
+            go_alloc_size(size, self.go)
+        }
+    }
+}
+
 /// Capacity of a slice after appending one element at a time from nil up to `len` elements,
 /// as runtime.growslice computes it (doubling, then size-class rounding of the new array).
 pub fn go_append_capacity(len: u64, elem: u64, go: GoVersion) -> u64 {
@@ -343,7 +373,7 @@ pub struct SpanBytes {
 /// Structural model of a decoded Jaeger span's memory; see the module doc.
 #[derive(Clone, Debug)]
 pub struct JaegerSpanModel {
-    go: GoVersion,
+    classes: SizeClassTable,
     shape: SpanShape,
     sizes: JaegerStructSizes,
     /// Everything but the tag values: constant for a shape.
@@ -384,7 +414,7 @@ impl JaegerSpanModel {
             + total_tags * key;
         let fixed_es = a(sizes.es_doc_fixed) + a(total_tags * sizes.es_key_value);
         JaegerSpanModel {
-            go,
+            classes: SizeClassTable::new(go),
             shape,
             sizes,
             fixed_domain,
@@ -404,12 +434,12 @@ impl JaegerSpanModel {
 
     pub fn bytes(&self, wire: u64) -> SpanBytes {
         let v = self.value_bytes(wire);
-        let value_alloc = go_alloc_size(v, self.go);
-        let key_alloc = go_alloc_size(self.shape.tag_key_bytes as u64, self.go);
+        let value_alloc = self.classes.get(v);
+        let key_alloc = self.classes.get(self.shape.tag_key_bytes as u64);
         let strings = self.total_tags * (value_alloc + key_alloc);
         let domain = self.fixed_domain + self.total_tags * value_alloc;
         let json = wire + self.total_tags * self.sizes.es_json_per_tag;
-        let es_doc = self.fixed_es + go_alloc_size(json, self.go);
+        let es_doc = self.fixed_es + self.classes.get(json);
         let garbage = (wire as f64 * self.sizes.decode_garbage_per_wire_byte) as u64;
         SpanBytes {
             domain: domain.min(u32::MAX as u64) as u32,
@@ -435,6 +465,16 @@ mod tests {
         assert_eq!(go_alloc_size(232, GO115), 240);
         assert_eq!(go_alloc_size(2040, GO115), 2048);
         assert_eq!(go_alloc_size(40000, GO115), 40960);
+    }
+
+    #[test]
+    fn lookup_table_agrees_with_the_class_list() {
+        for go in [GO115, GO121] {
+            let t = SizeClassTable::new(go);
+            for size in 0..40_000 {
+                assert_eq!(t.get(size), go_alloc_size(size, go), "size {size}");
+            }
+        }
     }
 
     #[test]

@@ -54,6 +54,12 @@ fn split_number(s: &str) -> Result<(f64, &str), String> {
 }
 
 impl ByteSize {
+    /// ```
+    /// use tracesim::units::ByteSize;
+    /// assert_eq!(ByteSize::parse("80MiB").unwrap().0, 83_886_080);
+    /// assert_eq!(ByteSize::parse("15MB").unwrap().0, 15_000_000);
+    /// assert!(ByteSize::parse("80 parsecs").is_err());
+    /// ```
     pub fn parse(s: &str) -> Result<Self, String> {
         let (v, unit) = split_number(s)?;
         let mult: f64 = match unit {
