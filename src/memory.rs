@@ -94,7 +94,9 @@ pub struct SizeClassTable {
 
 impl SizeClassTable {
     pub fn new(go: GoVersion) -> Self {
-        let by8 = (0..=1024 / 8).map(|i| go_alloc_size(i * 8, go) as u16).collect();
+        let by8 = (0..=1024 / 8)
+            .map(|i| go_alloc_size(i * 8, go) as u16)
+            .collect();
         let by128 = (0..=(32768 - 1024) / 128)
             .map(|i| go_alloc_size(1024 + i * 128, go) as u16)
             .collect();
