@@ -5,6 +5,7 @@ use crate::output::{self, Manifest};
 use crate::pipeline::Simulation;
 use crate::scenario::{self, ScenarioError};
 use crate::sim::secs;
+use crate::sweep::{self, Plan, Shard, grid};
 use crate::units::ByteSize;
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
@@ -15,7 +16,9 @@ const EXAMPLES: &str = "\
 Examples:
   tracesim run models/jaeger-collector-es-outage.toml
   tracesim run models/jaeger-collector-es-outage.toml --set collector.queue_size_memory=15MiB --set collector.memory.limit=200MB
-  tracesim run models/jaeger-collector-healthy.toml --seed 7 --out output/healthy-seed7
+  tracesim sweep models/jaeger-collector-es-outage-1gib.toml --vary collector.queue_size_memory=5MiB,15MiB,40MiB,80MiB --replications 20
+  tracesim compare models/jaeger-collector-es-outage.toml --variant 'refuse' --variant 'hang: storage.outages.0.mode=hang'
+  tracesim recommend models/jaeger-collector-es-outage.toml --memory-limit 200MiB --outage 10m
 
 Exit codes: 0 success, 1 failure while running or writing, 2 bad arguments or bad input file.";
 
@@ -39,6 +42,129 @@ pub enum Command {
     /// Simulate one scenario: writes summary.csv, timeseries.csv, events.csv, manifest.json.
     #[command(after_help = EXAMPLES)]
     Run(RunArgs),
+    /// Run a grid of scenario variants with replications, in parallel: runs.csv, points.csv.
+    #[command(after_help = SWEEP_HELP)]
+    Sweep(SweepArgs),
+    /// Print how many runs a sweep makes (and per shard).
+    Plan(PlanArgs),
+    /// Concatenate a sharded sweep's runs.shard-*.csv into runs.csv and points.csv.
+    Merge(MergeArgs),
+    /// Compare variants of one scenario under common random numbers, with paired differences.
+    #[command(after_help = COMPARE_HELP)]
+    Compare(CompareArgs),
+    /// Recommend a queue size and memory limit for a scenario and an outage.
+    #[command(after_help = RECOMMEND_HELP)]
+    Recommend(crate::recommend::RecommendArgs),
+}
+
+const SWEEP_HELP: &str = "\
+VALUES is a list (15MiB,40MiB,80MiB), a range (5MiB..100MiB/5MiB), a geometric range
+(1MiB..64MiB*2) or log-spaced points (1MiB..1GiB~10). Several --vary make a grid, first one
+slowest. Replication r of every point uses the same seed (common random numbers).
+
+Runs are numbered run_id = point * replications + replication. --shard-index I --shard-count N
+computes the runs with run_id % N == I (defaults: JOB_COMPLETION_INDEX for Kubernetes Indexed
+Jobs, SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT for Slurm arrays) into
+runs.shard-I-of-N.csv; `tracesim merge DIR` then writes exactly what one machine would have.
+Finished runs are journaled: after an interruption, --resume runs only the rest.
+
+Examples:
+  tracesim sweep models/jaeger-collector-es-outage-1gib.toml --vary collector.queue_size_memory=5MiB..80MiB/5MiB --replications 20
+  tracesim sweep models/jaeger-collector-es-outage.toml --vary collector.memory.limit=200MB,500MB,1GB --vary storage.outages.0.duration=1m,5m,15m
+  JOB_COMPLETION_INDEX=3 tracesim sweep s.toml --vary ... --shard-count 10 --out /shared/sweep && tracesim merge /shared/sweep";
+
+const COMPARE_HELP: &str = "\
+A variant is 'NAME: PATH=VALUE; PATH=VALUE' (a bare NAME is the scenario as it is). The first
+variant is the baseline: differences.csv has each other variant's paired differences to it,
+replication by replication, with confidence intervals.
+
+Examples:
+  tracesim compare models/jaeger-collector-es-outage-1gib.toml --variant 80MiB --variant '15MiB: collector.queue_size_memory=15MiB' --replications 10
+  tracesim compare models/jaeger-collector-es-outage.toml --variant refuse --variant 'hang: storage.outages.0.mode=hang' --variant 'hang-30s: storage.outages.0.mode=hang; storage.timeout=30s'";
+
+const RECOMMEND_HELP: &str = "\
+Searches the queue size the scenario uses (collector.queue_size_memory, else
+collector.queue_size) for the largest that keeps the probability of an OOM kill under
+1 - confidence, with the limit reduced by the headroom. For the scenario's own queue it
+reports the memory needed and the longest outage survived without losing a span, and it
+prints a trade-off table next to two history-based rules: the Kubernetes VPA (p90 of observed
+peaks + 15%, at least 250 MB) and \"limit = 2 x queue\".
+
+Examples:
+  tracesim recommend models/jaeger-collector-es-outage.toml --memory-limit 200MiB
+  tracesim recommend models/jaeger-collector-es-outage.toml --memory-limit 1GiB --outage 30m --confidence 0.99 --headroom 10%";
+
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    /// Scenario file (TOML)
+    pub scenario: PathBuf,
+    /// A field and its values: --vary collector.queue_size_memory=5MiB,15MiB (repeatable)
+    #[arg(long = "vary", value_name = "PATH=VALUES", required = true)]
+    pub vary: Vec<String>,
+    #[command(flatten)]
+    pub many: ManyArgs,
+    /// This process's shard (default: JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID)
+    #[arg(long)]
+    pub shard_index: Option<u64>,
+    /// Number of shards (default: SLURM_ARRAY_TASK_COUNT)
+    #[arg(long)]
+    pub shard_count: Option<u64>,
+    /// Keep the runs an interrupted sweep finished and run only the rest
+    #[arg(long)]
+    pub resume: bool,
+}
+
+/// Options shared by the commands that make many runs.
+#[derive(Args, Debug, Clone)]
+pub struct ManyArgs {
+    /// Replications per point
+    #[arg(long, default_value_t = 10)]
+    pub replications: u64,
+    /// Master seed (default: the scenario's `scenario.seed`)
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override a scenario field for every run: --set PATH=VALUE (repeatable)
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub overrides: Vec<String>,
+    /// Output folder (default: output/<scenario file name>-<command>)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: all cores)
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Confidence level of the intervals
+    #[arg(long, default_value_t = 0.95)]
+    pub confidence: f64,
+    /// Print nothing but errors
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    pub scenario: PathBuf,
+    #[arg(long = "vary", value_name = "PATH=VALUES", required = true)]
+    pub vary: Vec<String>,
+    #[arg(long, default_value_t = 10)]
+    pub replications: u64,
+    #[arg(long, default_value_t = 1)]
+    pub shard_count: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// A sweep output folder holding runs.shard-*-of-*.csv
+    pub dir: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    pub scenario: PathBuf,
+    /// 'NAME: PATH=VALUE; PATH=VALUE' (repeatable, at least two; the first is the baseline)
+    #[arg(long = "variant", value_name = "VARIANT", required = true)]
+    pub variants: Vec<String>,
+    #[command(flatten)]
+    pub many: ManyArgs,
 }
 
 #[derive(Args, Debug)]
@@ -84,22 +210,344 @@ impl From<anyhow::Error> for Failure {
 pub fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Run(a) => cmd_run(a),
+        Command::Sweep(a) => cmd_sweep(a),
+        Command::Plan(a) => cmd_plan(a),
+        Command::Merge(a) => cmd_merge(a),
+        Command::Compare(a) => cmd_compare(a),
+        Command::Recommend(a) => crate::recommend::cmd_recommend(a),
     }
 }
 
-fn default_out(scenario: &Path) -> PathBuf {
+/// A usage error (exit code 2).
+pub fn usage(msg: impl Into<String>) -> Failure {
+    Failure {
+        code: 2,
+        error: anyhow::anyhow!(msg.into()),
+    }
+}
+
+pub fn default_out(scenario: &Path, suffix: &str) -> PathBuf {
     let stem = scenario
         .file_stem()
         .map(|s| s.to_string_lossy().to_string())
         .unwrap_or_else(|| "run".into());
-    PathBuf::from("output").join(stem)
+    PathBuf::from("output").join(format!("{stem}{suffix}"))
+}
+
+fn parse_axes(vary: &[String]) -> Result<Vec<grid::Axis>, Failure> {
+    vary.iter()
+        .map(|v| grid::parse_axis(v).map_err(usage))
+        .collect()
+}
+
+fn check_many(m: &ManyArgs) -> Result<(), Failure> {
+    if m.replications == 0 || m.replications > 1_000_000 {
+        return Err(usage("--replications must be between 1 and 1,000,000"));
+    }
+    if !(m.confidence > 0.0 && m.confidence < 1.0) {
+        return Err(usage("--confidence must be between 0 and 1, e.g. 0.95"));
+    }
+    if m.threads == Some(0) {
+        return Err(usage("--threads must be at least 1"));
+    }
+    Ok(())
+}
+
+fn grid_plan(scenario: &Path, axes: &[grid::Axis], m: &ManyArgs) -> Result<Plan, Failure> {
+    let specs = grid::grid(axes)
+        .into_iter()
+        .map(|values| {
+            let o = axes
+                .iter()
+                .zip(&values)
+                .map(|(a, v)| format!("{}={}", a.path, v))
+                .collect();
+            (values, o)
+        })
+        .collect();
+    let labels = axes.iter().map(|a| a.path.clone()).collect();
+    Ok(Plan::build(
+        scenario,
+        &m.overrides,
+        labels,
+        specs,
+        m.replications,
+        m.seed,
+    )?)
+}
+
+fn many_manifest(
+    plan: &Plan,
+    scenario: &Path,
+    m: &ManyArgs,
+    extra: serde_json::Value,
+) -> serde_json::Value {
+    let mut v = serde_json::json!({
+        "tool": "tracesim",
+        "version": env!("CARGO_PKG_VERSION"),
+        "command": std::env::args().collect::<Vec<_>>(),
+        "scenario_path": scenario.display().to_string(),
+        "overrides": m.overrides,
+        "label_columns": plan.label_columns,
+        "points": plan.points.iter().map(|p| &p.overrides).collect::<Vec<_>>(),
+        "replications": plan.replications,
+        "master_seed": plan.master_seed,
+        "seed_rule": "seed of replication r = splitmix64(master ^ splitmix64(r + 0x5EED)), the same at every point",
+        "total_runs": plan.total_runs(),
+        "confidence_level": m.confidence,
+        "units": {"time": "seconds", "size": "bytes"},
+        "scenario_text": plan.text,
+    });
+    if let (Some(o), Some(e)) = (v.as_object_mut(), extra.as_object()) {
+        for (k, x) in e {
+            o.insert(k.clone(), x.clone());
+        }
+    }
+    v
+}
+
+fn cmd_plan(a: PlanArgs) -> Result<(), Failure> {
+    let axes = parse_axes(&a.vary)?;
+    if a.shard_count == 0 {
+        return Err(usage("--shard-count must be at least 1"));
+    }
+    let points: u64 = axes.iter().map(|x| x.values.len() as u64).product();
+    let total = points * a.replications.max(1);
+    // Validate the scenario and every point, so a plan that prints also runs.
+    let m = ManyArgs {
+        replications: a.replications.max(1),
+        seed: None,
+        overrides: vec![],
+        out: None,
+        threads: None,
+        confidence: 0.95,
+        quiet: true,
+    };
+    grid_plan(&a.scenario, &axes, &m)?;
+    println!("{total}");
+    if a.shard_count > 1 {
+        for i in 0..a.shard_count {
+            let n = (0..total).filter(|id| id % a.shard_count == i).count();
+            eprintln!("shard {i} of {}: {n} runs", a.shard_count);
+        }
+    }
+    Ok(())
+}
+
+fn cmd_sweep(a: SweepArgs) -> Result<(), Failure> {
+    check_many(&a.many)?;
+    let axes = parse_axes(&a.vary)?;
+    let plan = grid_plan(&a.scenario, &axes, &a.many)?;
+    let shard = Shard::resolve(a.shard_index, a.shard_count).map_err(usage)?;
+    let out = a
+        .many
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(&a.scenario, "-sweep"));
+    let ids: Vec<u64> = (0..plan.total_runs())
+        .filter(|&id| shard.contains(id))
+        .collect();
+    let tag = if shard.is_all() {
+        "all".to_string()
+    } else {
+        shard.tag()
+    };
+    let journal = out.join(format!(".runs.{tag}.journal"));
+    let started = Instant::now();
+    let rows = sweep::execute(
+        &plan,
+        &ids,
+        Some(&journal),
+        &sweep::Execution {
+            threads: a.many.threads,
+            progress: !a.many.quiet,
+            resume: a.resume,
+        },
+    )?;
+    let runs = sweep::runs_csv(&plan.header(), &rows);
+    let extra = serde_json::json!({
+        "axes": axes.iter().map(|x| serde_json::json!({"path": x.path, "values": x.values})).collect::<Vec<_>>(),
+        "shard_index": if shard.is_all() { serde_json::Value::Null } else { shard.index.into() },
+        "shard_count": shard.count,
+    });
+    let manifest = serde_json::to_vec_pretty(&many_manifest(&plan, &a.scenario, &a.many, extra))
+        .map_err(anyhow::Error::from)?;
+    if shard.is_all() {
+        let points = sweep::points_csv(&runs, &plan.label_columns, a.many.confidence)?;
+        sweep::write_file_atomic(&out.join("runs.csv"), &runs)?;
+        sweep::write_file_atomic(&out.join("points.csv"), &points)?;
+        sweep::write_file_atomic(&out.join("manifest.json"), &manifest)?;
+        if !a.many.quiet {
+            print_points(&points, &plan.label_columns);
+        }
+    } else {
+        sweep::write_file_atomic(&out.join(format!("runs.{tag}.csv")), &runs)?;
+        sweep::write_file_atomic(&out.join(format!("manifest.{tag}.json")), &manifest)?;
+    }
+    std::fs::remove_file(&journal).ok();
+    if !a.many.quiet {
+        println!(
+            "{} runs ({} of {} in this shard) in {:.2} s; wrote {}",
+            ids.len(),
+            ids.len(),
+            plan.total_runs(),
+            started.elapsed().as_secs_f64(),
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+fn cmd_merge(a: MergeArgs) -> Result<(), Failure> {
+    let (shards, runs) = sweep::merge(&a.dir)?;
+    println!(
+        "merged {shards} shards, {runs} runs into {}/runs.csv and points.csv",
+        a.dir.display()
+    );
+    Ok(())
+}
+
+fn parse_variant(v: &str) -> Result<(String, Vec<String>), Failure> {
+    let (name, rest) = match v.split_once(':') {
+        Some((n, r)) => (n.trim(), r),
+        None => (v.trim(), ""),
+    };
+    if name.is_empty() {
+        return Err(usage(format!(
+            "variant `{v}` has no name (write 'NAME: PATH=VALUE; ...')"
+        )));
+    }
+    let overrides: Vec<String> = rest
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    if let Some(bad) = overrides.iter().find(|o| !o.contains('=')) {
+        return Err(usage(format!(
+            "variant `{name}`: `{bad}` is not PATH=VALUE"
+        )));
+    }
+    Ok((name.to_string(), overrides))
+}
+
+fn cmd_compare(a: CompareArgs) -> Result<(), Failure> {
+    check_many(&a.many)?;
+    if a.variants.len() < 2 {
+        return Err(usage("compare needs at least two --variant"));
+    }
+    let specs: Vec<(Vec<String>, Vec<String>)> = a
+        .variants
+        .iter()
+        .map(|v| parse_variant(v).map(|(n, o)| (vec![n], o)))
+        .collect::<Result<_, _>>()?;
+    let mut names: Vec<&String> = specs.iter().map(|s| &s.0[0]).collect();
+    names.sort();
+    names.dedup();
+    if names.len() != specs.len() {
+        return Err(usage("variant names must differ"));
+    }
+    let plan = Plan::build(
+        &a.scenario,
+        &a.many.overrides,
+        vec!["variant".into()],
+        specs,
+        a.many.replications,
+        a.many.seed,
+    )?;
+    let out = a
+        .many
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(&a.scenario, "-compare"));
+    let ids: Vec<u64> = (0..plan.total_runs()).collect();
+    let rows = sweep::execute(
+        &plan,
+        &ids,
+        None,
+        &sweep::Execution {
+            threads: a.many.threads,
+            progress: !a.many.quiet,
+            resume: false,
+        },
+    )?;
+    let runs = sweep::runs_csv(&plan.header(), &rows);
+    let points = sweep::points_csv(&runs, &plan.label_columns, a.many.confidence)?;
+    let diffs = crate::compare::differences_csv(&runs, a.many.confidence)?;
+    let manifest = serde_json::to_vec_pretty(&many_manifest(
+        &plan,
+        &a.scenario,
+        &a.many,
+        serde_json::json!({}),
+    ))
+    .map_err(anyhow::Error::from)?;
+    crate::output::write_folder(
+        &out,
+        &[
+            ("runs.csv", runs),
+            ("points.csv", points.clone()),
+            ("differences.csv", diffs.clone()),
+            ("manifest.json", manifest),
+        ],
+    )?;
+    if !a.many.quiet {
+        print_points(&points, &plan.label_columns);
+        crate::compare::print_differences(&diffs);
+        println!(
+            "wrote {}/{{runs.csv, points.csv, differences.csv, manifest.json}}",
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// A readable table of a points file.
+fn print_points(points: &[u8], labels: &[String]) {
+    let mut rdr = csv::Reader::from_reader(points);
+    let Ok(h) = rdr.headers().cloned() else {
+        return;
+    };
+    let col = |n: &str| h.iter().position(|x| x == n);
+    let (Some(rss), Some(lo), Some(hi), Some(oom), Some(loss)) = (
+        col("peak_rss_bytes_mean"),
+        col("peak_rss_bytes_ci_low"),
+        col("peak_rss_bytes_ci_high"),
+        col("oom_probability"),
+        col("loss_fraction_mean"),
+    ) else {
+        return;
+    };
+    let label_idx: Vec<usize> = labels.iter().filter_map(|l| col(l)).collect();
+    println!(
+        "{:<40} {:>24} {:>8} {:>8}",
+        labels.join(" "),
+        "peak RSS (95% CI)",
+        "P(OOM)",
+        "lost"
+    );
+    for r in rdr.records().flatten() {
+        let label: Vec<&str> = label_idx.iter().map(|&i| &r[i]).collect();
+        let mb = |i: usize| r[i].parse::<f64>().unwrap_or(0.0) / 1e6;
+        println!(
+            "{:<40} {:>7.1} MB [{:>5.1}, {:>5.1}] {:>8.2} {:>7.2}%",
+            label.join(" "),
+            mb(rss),
+            mb(lo),
+            mb(hi),
+            r[oom].parse::<f64>().unwrap_or(0.0),
+            100.0 * r[loss].parse::<f64>().unwrap_or(0.0)
+        );
+    }
 }
 
 fn cmd_run(a: RunArgs) -> Result<(), Failure> {
     let loaded = scenario::load(&a.scenario, &a.overrides)?;
     let sc = &loaded.scenario;
     let seed = a.seed.unwrap_or(sc.seed);
-    let out = a.out.clone().unwrap_or_else(|| default_out(&a.scenario));
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(&a.scenario, ""));
 
     let bar = if a.quiet {
         indicatif::ProgressBar::hidden()

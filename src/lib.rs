@@ -17,12 +17,16 @@
 //! ```
 
 pub mod cli;
+pub mod compare;
 pub mod dist;
 pub mod memory;
 pub mod metrics;
 pub mod output;
 pub mod pipeline;
+pub mod recommend;
 pub mod scenario;
 pub mod sim;
+pub mod stats;
+pub mod sweep;
 pub mod units;
 pub mod workload;

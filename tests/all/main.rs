@@ -9,3 +9,4 @@ mod determinism;
 mod hand_computed;
 mod jaeger_story;
 mod queueing_theory;
+mod sweeps;

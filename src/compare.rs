@@ -1,0 +1,110 @@
+//! Paired differences between compared variants. Replication r of every variant uses the
+//! same seed (common random numbers), so the difference of a metric between a variant and
+//! the baseline is taken replication by replication; its mean and confidence interval are
+//! much tighter than the difference of two independent means.
+
+use crate::stats::mean_ci;
+use crate::sweep::csv_line;
+use anyhow::{Context, Result};
+use std::collections::BTreeMap;
+
+const METRICS: [&str; 7] = [
+    "peak_rss_bytes",
+    "spans_exported",
+    "spans_dropped",
+    "dropped_queue_full",
+    "dropped_oom",
+    "dropped_collector_down",
+    "oom_kills",
+];
+
+/// Tidy table: one row per (variant, metric) with the paired difference to the baseline.
+pub fn differences_csv(runs: &[u8], level: f64) -> Result<Vec<u8>> {
+    let mut rdr = csv::Reader::from_reader(runs);
+    let h = rdr.headers()?.clone();
+    let col = |n: &str| {
+        h.iter()
+            .position(|x| x == n)
+            .with_context(|| format!("no `{n}` column"))
+    };
+    let (pc, rc, vc) = (col("point")?, col("replication")?, col("variant")?);
+    let mi: Vec<usize> = METRICS.iter().map(|m| col(m)).collect::<Result<_>>()?;
+    // point -> (name, replication -> metrics)
+    let mut by_point: BTreeMap<u64, (String, BTreeMap<u64, Vec<f64>>)> = BTreeMap::new();
+    for rec in rdr.records() {
+        let rec = rec?;
+        let p: u64 = rec[pc].parse()?;
+        let r: u64 = rec[rc].parse()?;
+        let vals = mi
+            .iter()
+            .map(|&i| rec[i].parse::<f64>().unwrap_or(0.0))
+            .collect();
+        by_point
+            .entry(p)
+            .or_insert_with(|| (rec[vc].to_string(), BTreeMap::new()))
+            .1
+            .insert(r, vals);
+    }
+    let mut out = csv_line(
+        &[
+            "variant",
+            "baseline",
+            "metric",
+            "runs",
+            "mean_difference",
+            "ci_low",
+            "ci_high",
+        ]
+        .map(String::from),
+    );
+    let Some((_, (base_name, base))) = by_point.iter().next() else {
+        return Ok(out);
+    };
+    for (p, (name, reps)) in &by_point {
+        if *p == 0 {
+            continue;
+        }
+        for (k, m) in METRICS.iter().enumerate() {
+            let d: Vec<f64> = reps
+                .iter()
+                .filter_map(|(r, v)| base.get(r).map(|b| v[k] - b[k]))
+                .collect();
+            if let Some(c) = mean_ci(&d, level) {
+                out.extend(csv_line(&[
+                    name.clone(),
+                    base_name.clone(),
+                    m.to_string(),
+                    c.n.to_string(),
+                    c.mean.to_string(),
+                    c.low.to_string(),
+                    c.high.to_string(),
+                ]));
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub fn print_differences(diffs: &[u8]) {
+    let mut rdr = csv::Reader::from_reader(diffs);
+    println!("paired differences to the baseline (95% CI):");
+    for r in rdr.records().flatten() {
+        if !matches!(&r[2], "peak_rss_bytes" | "spans_dropped" | "oom_kills") {
+            continue;
+        }
+        let f = |i: usize| r[i].parse::<f64>().unwrap_or(0.0);
+        let (scale, unit) = if &r[2] == "peak_rss_bytes" {
+            (1e6, " MB")
+        } else {
+            (1.0, "")
+        };
+        println!(
+            "  {:<20} {:<16} {:>+12.1}{unit} [{:+.1}, {:+.1}]",
+            &r[0],
+            &r[2],
+            f(4) / scale,
+            f(5) / scale,
+            f(6) / scale
+        );
+    }
+}

@@ -1,0 +1,241 @@
+//! Sweeps: sharding, thread counts and resume never change the bytes; recommend answers the
+//! Jaeger story.
+
+use std::path::Path;
+use std::process::Command;
+
+fn tracesim(dir: &Path, args: &[&str]) -> std::process::Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_tracesim"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn scenario_in(dir: &Path) {
+    let text = crate::common::model("jaeger-collector-es-outage.toml");
+    std::fs::write(dir.join("s.toml"), text).unwrap();
+}
+
+const SWEEP: [&str; 11] = [
+    "sweep",
+    "s.toml",
+    "--vary",
+    "collector.queue_size_memory=10MiB,40MiB",
+    "--vary",
+    "collector.memory.limit=250MiB,1GiB",
+    "--replications",
+    "3",
+    "--set",
+    "scenario.duration=7m",
+    "--quiet",
+];
+
+fn read(dir: &Path, f: &str) -> Vec<u8> {
+    std::fs::read(dir.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"))
+}
+
+#[test]
+fn shards_merge_into_the_unsharded_sweep_at_any_thread_count() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    scenario_in(p);
+    let mut one = SWEEP.to_vec();
+    one.extend(["--out", "one", "--threads", "1"]);
+    tracesim(p, &one);
+    let mut two = SWEEP.to_vec();
+    two.extend(["--out", "two", "--threads", "2"]);
+    tracesim(p, &two);
+    assert_eq!(read(p, "one/runs.csv"), read(p, "two/runs.csv"));
+    assert_eq!(read(p, "one/points.csv"), read(p, "two/points.csv"));
+    for i in 0..4 {
+        let mut s = SWEEP.to_vec();
+        let idx = i.to_string();
+        s.extend([
+            "--out",
+            "sharded",
+            "--shard-index",
+            &idx,
+            "--shard-count",
+            "4",
+        ]);
+        tracesim(p, &s);
+    }
+    // Kubernetes Indexed Job style: the index from the environment.
+    let out = tracesim(p, &["merge", "sharded"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("merged 4 shards, 12 runs"));
+    assert_eq!(read(p, "one/runs.csv"), read(p, "sharded/runs.csv"));
+    assert_eq!(read(p, "one/points.csv"), read(p, "sharded/points.csv"));
+    // Tidy output: one row per run plus header, the varied fields as columns.
+    let runs = String::from_utf8(read(p, "one/runs.csv")).unwrap();
+    assert_eq!(runs.lines().count(), 13);
+    assert!(runs.lines().next().unwrap().starts_with(
+        "run_id,point,replication,seed,collector.queue_size_memory,collector.memory.limit,scenario,"
+    ));
+    let plan = tracesim(
+        p,
+        &[
+            "plan",
+            "s.toml",
+            "--vary",
+            "collector.num_workers=1..10/1",
+            "--replications",
+            "7",
+        ],
+    );
+    assert_eq!(String::from_utf8_lossy(&plan.stdout).trim(), "70");
+}
+
+#[test]
+fn shard_index_comes_from_the_batch_system() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    scenario_in(p);
+    let mut s = SWEEP.to_vec();
+    s.extend(["--out", "k8s", "--shard-count", "2"]);
+    let out = Command::new(env!("CARGO_BIN_EXE_tracesim"))
+        .current_dir(p)
+        .args(&s)
+        .env("JOB_COMPLETION_INDEX", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(p.join("k8s/runs.shard-0001-of-0002.csv").exists());
+    let s: Vec<&str> = SWEEP.iter().copied().chain(["--out", "slurm"]).collect();
+    let out = Command::new(env!("CARGO_BIN_EXE_tracesim"))
+        .current_dir(p)
+        .args(&s)
+        .env("SLURM_ARRAY_TASK_ID", "3")
+        .env("SLURM_ARRAY_TASK_MIN", "1")
+        .env("SLURM_ARRAY_TASK_COUNT", "3")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(p.join("slurm/runs.shard-0002-of-0003.csv").exists());
+}
+
+#[test]
+fn a_killed_sweep_resumes_to_the_same_bytes() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    scenario_in(p);
+    let args = [
+        "sweep",
+        "s.toml",
+        "--vary",
+        "collector.queue_size_memory=10MiB..80MiB/10MiB",
+        "--replications",
+        "4",
+        "--threads",
+        "1",
+        "--quiet",
+    ];
+    let mut full = args.to_vec();
+    full.extend(["--out", "full"]);
+    tracesim(p, &full);
+    // Start again elsewhere, kill it once some runs are journaled.
+    let mut killed = args.to_vec();
+    killed.extend(["--out", "killed"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tracesim"))
+        .current_dir(p)
+        .args(&killed)
+        .spawn()
+        .unwrap();
+    let journal = p.join("killed/.runs.all.journal");
+    let start = std::time::Instant::now();
+    loop {
+        let n = std::fs::read(&journal).map(|b| b.iter().filter(|&&c| c == b'\n').count());
+        if n.unwrap_or(0) >= 3 || start.elapsed().as_secs() > 60 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        !p.join("killed/runs.csv").exists(),
+        "finished before the kill"
+    );
+    // A torn last line, as a kill in the middle of a write would leave.
+    let mut j = std::fs::read(&journal).unwrap();
+    let done = j.iter().filter(|&&c| c == b'\n').count();
+    assert!((3..32).contains(&done), "{done} runs journaled");
+    j.extend_from_slice(b"31,7,3,12345,80Mi");
+    std::fs::write(&journal, j).unwrap();
+    let mut resume = killed.clone();
+    resume.push("--resume");
+    tracesim(p, &resume);
+    assert_eq!(read(p, "full/runs.csv"), read(p, "killed/runs.csv"));
+    assert_eq!(read(p, "full/points.csv"), read(p, "killed/points.csv"));
+    assert!(!journal.exists());
+}
+
+#[test]
+fn compare_reports_paired_differences() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    scenario_in(p);
+    tracesim(
+        p,
+        &[
+            "compare",
+            "s.toml",
+            "--variant",
+            "80MiB",
+            "--variant",
+            "15MiB: collector.queue_size_memory=15MiB",
+            "--replications",
+            "4",
+            "--set",
+            "scenario.duration=7m",
+            "--set",
+            "collector.memory.limit=1GiB",
+            "--out",
+            "cmp",
+            "--quiet",
+        ],
+    );
+    let diffs = String::from_utf8(read(p, "cmp/differences.csv")).unwrap();
+    let row = diffs
+        .lines()
+        .find(|l| l.starts_with("15MiB,80MiB,peak_rss_bytes,4,"))
+        .unwrap_or_else(|| panic!("{diffs}"));
+    let f: Vec<f64> = row.split(',').skip(4).map(|x| x.parse().unwrap()).collect();
+    // 15 MiB saves hundreds of MB of peak RSS, with a tight interval (common random numbers).
+    assert!(f[0] < -400e6 && f[2] < 0.0, "{row}");
+}
+
+#[test]
+fn recommend_answers_the_jaeger_story() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    scenario_in(p);
+    tracesim(
+        p,
+        &[
+            "recommend",
+            "s.toml",
+            "--memory-limit",
+            "200MB",
+            "--replications",
+            "4",
+            "--out",
+            "rec",
+            "--quiet",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&read(p, "rec/recommendation.json")).unwrap();
+    let q = v["largest_safe_queue"].as_f64().unwrap() / 1048576.0;
+    assert!((10.0..=20.0).contains(&q), "largest safe queue {q} MiB");
+    let need = v["current_queue_memory_needed_bytes"].as_f64().unwrap() / 1e6;
+    assert!((640.0..=860.0).contains(&need), "80 MiB needs {need} MB");
+    assert!(v["twice_queue_rule_bytes"].as_f64().unwrap() < need * 1e6);
+    let table = String::from_utf8(read(p, "rec/tradeoff.csv")).unwrap();
+    assert!(table.lines().count() > 10);
+}
