@@ -302,14 +302,7 @@ pub fn execute(
             })
             .collect()
     };
-    let new = match ex.threads {
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build()
-            .context("cannot start the thread pool")?
-            .install(work)?,
-        None => work()?,
-    };
+    let new = in_pool(ex.threads, work)??;
     bar.finish_and_clear();
     done.extend(new);
     Ok(done)
@@ -538,12 +531,17 @@ pub fn run_all(
             })
             .collect::<Vec<_>>()
     };
+    in_pool(threads, work)
+}
+
+/// Runs `f` on a pool of `threads` threads, or on rayon's global pool (all cores).
+fn in_pool<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> Result<T> {
     Ok(match threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
             .context("cannot start the thread pool")?
-            .install(work),
-        None => work(),
+            .install(f),
+        None => f(),
     })
 }
