@@ -346,6 +346,9 @@ fn set_in_table(
 
 type VResult<T> = Result<T, (String, String)>;
 
+/// Spans one run may simulate (~20M spans/s: about 25 minutes).
+pub const MAX_EXPECTED_SPANS: f64 = 3e10;
+
 fn bad<T>(field: &str, msg: impl Into<String>) -> VResult<T> {
     Err((field.to_string(), msg.into()))
 }
@@ -415,6 +418,26 @@ pub fn validate(r: &RawScenario) -> VResult<Scenario> {
             "averages over 100,000 spans per request",
         );
     }
+    // The work a run would do: refuse what would take hours rather than hang.
+    let mut expected_requests = 0.0;
+    for (i, &(start, rate)) in steps.iter().enumerate() {
+        let end = steps
+            .get(i + 1)
+            .map_or(m.duration.0, |s| s.0)
+            .min(m.duration.0);
+        expected_requests += rate * end.saturating_sub(start) as f64 / 1e9;
+    }
+    let expected_spans = expected_requests * spr.mean();
+    if expected_spans > MAX_EXPECTED_SPANS {
+        return bad(
+            "workload.rate",
+            format!(
+                "this run would simulate ~{expected_spans:.1e} spans, above the limit of \
+                 {MAX_EXPECTED_SPANS:.0e} (about half an hour of compute): shorten \
+                 scenario.duration or lower the rate"
+            ),
+        );
+    }
     let size = w
         .span_size
         .sampler()
@@ -437,9 +460,7 @@ pub fn validate(r: &RawScenario) -> VResult<Scenario> {
 
     // Collector.
     let c = &r.collector;
-    if c.queue_size == 0 {
-        return bad("collector.queue_size", "must be at least 1");
-    }
+    // queue_size = 0 is legal: Jaeger then drops every span (size >= capacity).
     if c.num_workers == 0 || c.num_workers > 100_000 {
         return bad("collector.num_workers", "must be between 1 and 100,000");
     }

@@ -171,3 +171,48 @@ fn override_changes_the_run_and_lands_in_the_manifest() {
     );
     assert_eq!(manifest["seed"], 1);
 }
+
+#[test]
+fn absurd_inputs_are_refused_with_the_limit_named() {
+    // 10^9 requests/s is above the rate limit; 10^7/s for a day is too much work.
+    let t = tiny_with("rate = \"10/s\"", "rate = \"1000M/s\"");
+    expect_error(Some(&t), &[], &["workload.rate", "100M requests/s"]);
+    let t = tiny_with("rate = \"10/s\"", "rate = \"10M/s\"");
+    expect_error(
+        Some(&t),
+        &["--set", "scenario.duration=1d"],
+        &["workload.rate", "spans", "shorten scenario.duration"],
+    );
+    expect_error(
+        Some(TINY),
+        &["--set", "scenario.duration=100y"],
+        &["scenario.duration", "unknown time unit"],
+    );
+    expect_error(
+        Some(TINY),
+        &["--set", "scenario.duration=36600d"],
+        &["scenario.duration", "longer than this tool handles"],
+    );
+    expect_error(
+        Some(TINY),
+        &["--set", "scenario.duration=400d"],
+        &["scenario.duration", "longer than a year"],
+    );
+}
+
+#[test]
+fn a_zero_capacity_queue_drops_everything() {
+    let (out, dir) = run_with(Some(TINY), &["--set", "collector.queue_size=0"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = std::fs::read_to_string(dir.path().join("out/summary.csv")).unwrap();
+    let mut rdr = csv::Reader::from_reader(s.as_bytes());
+    let h = rdr.headers().unwrap().clone();
+    let row = rdr.records().next().unwrap().unwrap();
+    let get = |n: &str| row[h.iter().position(|x| x == n).unwrap()].to_string();
+    assert_eq!(get("dropped_queue_full"), "100");
+    assert_eq!(get("spans_exported"), "0");
+}
