@@ -8,5 +8,6 @@ mod conservation;
 mod determinism;
 mod hand_computed;
 mod jaeger_story;
+mod properties;
 mod queueing_theory;
 mod sweeps;
