@@ -20,7 +20,8 @@ Examples:
   tracesim compare models/jaeger-collector-es-outage.toml --variant 'refuse' --variant 'hang: storage.outages.0.mode=hang'
   tracesim recommend models/jaeger-collector-es-outage.toml --memory-limit 200MiB --outage 10m
 
-Exit codes: 0 success, 1 failure while running or writing, 2 bad arguments or bad input file.";
+Exit codes: 0 success, 1 failure while running or writing, 2 bad arguments or bad input file,
+130 interrupted (a sweep keeps its finished runs: rerun with --resume).";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -203,7 +204,9 @@ impl From<ScenarioError> for Failure {
 
 impl From<anyhow::Error> for Failure {
     fn from(e: anyhow::Error) -> Self {
-        Failure { code: 1, error: e }
+        // 130 = 128 + SIGINT, as shells report an interrupted command.
+        let code = if e.is::<sweep::Interrupted>() { 130 } else { 1 };
+        Failure { code, error: e }
     }
 }
 
@@ -354,6 +357,7 @@ fn cmd_sweep(a: SweepArgs) -> Result<(), Failure> {
     };
     let journal = out.join(format!(".runs.{tag}.journal"));
     let started = Instant::now();
+    sweep::stop_on_ctrl_c();
     let rows = sweep::execute(
         &plan,
         &ids,

@@ -25,6 +25,44 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set by Ctrl-C (SIGINT/SIGTERM): runs not yet started are skipped, finished ones stay in
+/// the journal, and `--resume` completes the sweep to the same bytes.
+pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Installs the Ctrl-C handler once (later calls are no-ops).
+pub fn stop_on_ctrl_c() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = ctrlc::set_handler(|| {
+            if INTERRUPTED.swap(true, Ordering::SeqCst) {
+                // A second Ctrl-C: stop now.
+                std::process::exit(130);
+            }
+            eprintln!("\ninterrupted: finishing the runs under way (Ctrl-C again to stop now)");
+        });
+    });
+}
+
+/// The sweep stopped before all its runs were done.
+#[derive(Debug)]
+pub struct Interrupted {
+    pub done: usize,
+    pub total: usize,
+}
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "interrupted after {} of {} runs; the finished runs are kept: rerun the same command with --resume",
+            self.done, self.total
+        )
+    }
+}
+
+impl std::error::Error for Interrupted {}
 
 /// One configuration of the scenario.
 #[derive(Clone, Debug)]
@@ -290,6 +328,7 @@ pub fn execute(
     };
     let work = || -> Result<Vec<(u64, Vec<u8>)>> {
         todo.par_iter()
+            .filter(|_| !INTERRUPTED.load(Ordering::SeqCst))
             .map(|&id| {
                 let r = plan.simulate(id);
                 let line = csv_line(&plan.row(id, &r));
@@ -305,6 +344,13 @@ pub fn execute(
     let new = in_pool(ex.threads, work)??;
     bar.finish_and_clear();
     done.extend(new);
+    if done.len() < ids.len() {
+        return Err(Interrupted {
+            done: done.len(),
+            total: ids.len(),
+        }
+        .into());
+    }
     Ok(done)
 }
 

@@ -177,6 +177,54 @@ fn a_killed_sweep_resumes_to_the_same_bytes() {
 }
 
 #[test]
+fn ctrl_c_stops_a_sweep_cleanly_and_resume_completes_it() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    scenario_in(p);
+    let args = [
+        "sweep",
+        "s.toml",
+        "--vary",
+        "collector.queue_size_memory=10MiB..80MiB/10MiB",
+        "--replications",
+        "3",
+        "--threads",
+        "1",
+        "--quiet",
+    ];
+    let mut full = args.to_vec();
+    full.extend(["--out", "full"]);
+    tracesim(p, &full);
+    let mut cut = args.to_vec();
+    cut.extend(["--out", "cut"]);
+    let child = Command::new(env!("CARGO_BIN_EXE_tracesim"))
+        .current_dir(p)
+        .args(&cut)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let journal = p.join("cut/.runs.all.journal");
+    let start = std::time::Instant::now();
+    while std::fs::read(&journal).map_or(0, |b| b.len()) == 0 && start.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let st = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("--resume"), "{err}");
+    assert!(!p.join("cut/runs.csv").exists());
+    let mut resume = cut.clone();
+    resume.push("--resume");
+    tracesim(p, &resume);
+    assert_eq!(read(p, "full/runs.csv"), read(p, "cut/runs.csv"));
+}
+
+#[test]
 fn compare_reports_paired_differences() {
     let d = tempfile::tempdir().unwrap();
     let p = d.path();
