@@ -382,7 +382,7 @@ fn cmd_sweep(a: SweepArgs) -> Result<(), Failure> {
         sweep::write_file_atomic(&out.join("points.csv"), &points)?;
         sweep::write_file_atomic(&out.join("manifest.json"), &manifest)?;
         if !a.many.quiet {
-            print_points(&points, &plan.label_columns);
+            print_points(&points, &plan.label_columns, a.many.confidence);
         }
     } else {
         sweep::write_file_atomic(&out.join(format!("runs.{tag}.csv")), &runs)?;
@@ -390,11 +390,19 @@ fn cmd_sweep(a: SweepArgs) -> Result<(), Failure> {
     }
     std::fs::remove_file(&journal).ok();
     if !a.many.quiet {
+        let shard_txt = if shard.is_all() {
+            String::new()
+        } else {
+            format!(
+                " (shard {} of {}, {} runs in all)",
+                shard.index,
+                shard.count,
+                plan.total_runs()
+            )
+        };
         println!(
-            "{} runs ({} of {} in this shard) in {:.2} s; wrote {}",
+            "{} runs{shard_txt} in {:.2} s; wrote {}",
             ids.len(),
-            ids.len(),
-            plan.total_runs(),
             started.elapsed().as_secs_f64(),
             out.display()
         );
@@ -495,8 +503,8 @@ fn cmd_compare(a: CompareArgs) -> Result<(), Failure> {
         ],
     )?;
     if !a.many.quiet {
-        print_points(&points, &plan.label_columns);
-        crate::compare::print_differences(&diffs);
+        print_points(&points, &plan.label_columns, a.many.confidence);
+        crate::compare::print_differences(&diffs, a.many.confidence);
         println!(
             "wrote {}/{{runs.csv, points.csv, differences.csv, manifest.json}}",
             out.display()
@@ -506,7 +514,7 @@ fn cmd_compare(a: CompareArgs) -> Result<(), Failure> {
 }
 
 /// A readable table of a points file.
-fn print_points(points: &[u8], labels: &[String]) {
+fn print_points(points: &[u8], labels: &[String], level: f64) {
     let mut rdr = csv::Reader::from_reader(points);
     let Ok(h) = rdr.headers().cloned() else {
         return;
@@ -525,7 +533,7 @@ fn print_points(points: &[u8], labels: &[String]) {
     println!(
         "{:<40} {:>24} {:>8} {:>8}",
         labels.join(" "),
-        "peak RSS (95% CI)",
+        format!("peak RSS ({:.0}% CI)", level * 100.0),
         "P(OOM)",
         "lost"
     );

@@ -85,9 +85,12 @@ pub fn differences_csv(runs: &[u8], level: f64) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-pub fn print_differences(diffs: &[u8]) {
+pub fn print_differences(diffs: &[u8], level: f64) {
     let mut rdr = csv::Reader::from_reader(diffs);
-    println!("paired differences to the baseline (95% CI):");
+    println!(
+        "paired differences to the baseline ({:.0}% CI):",
+        level * 100.0
+    );
     for r in rdr.records().flatten() {
         if !matches!(&r[2], "peak_rss_bytes" | "spans_dropped" | "oom_kills") {
             continue;

@@ -66,7 +66,17 @@ pub fn wilson(k: usize, n: usize, level: f64) -> (f64, f64) {
     let denom = 1.0 + z * z / n;
     let centre = (p + z * z / (2.0 * n)) / denom;
     let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / denom;
-    ((centre - half).max(0.0), (centre + half).min(1.0))
+    let lo = if k == 0 {
+        0.0
+    } else {
+        (centre - half).max(0.0)
+    };
+    let hi = if k as f64 == n {
+        1.0
+    } else {
+        (centre + half).min(1.0)
+    };
+    (lo, hi)
 }
 
 #[cfg(test)]
@@ -86,7 +96,8 @@ mod tests {
         assert_eq!(quantile(&[3.0, 1.0, 2.0, 4.0], 0.5), Some(2.5));
         assert_eq!(quantile(&[5.0], 0.9), Some(5.0));
         let (lo, hi) = wilson(0, 20, 0.95);
-        assert!(lo.abs() < 1e-12, "{lo}");
+        assert_eq!(lo, 0.0);
+        assert_eq!(wilson(5, 5, 0.95).1, 1.0);
         assert!((hi - 0.1611).abs() < 1e-3, "{hi}");
     }
 }
