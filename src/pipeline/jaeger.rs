@@ -101,8 +101,10 @@ pub struct Collector {
     /// Workers blocked in the bulk processor's `Add`, in arrival order (Go channel senders
     /// are served first-in first-out).
     blocked: VecDeque<(u32, SpanRec)>,
-    /// Spans in synchronous writes.
+    /// Spans in synchronous writes: a slab of (channel, span, outcome) and its free slots.
     in_write: u64,
+    writes: Vec<(u32, SpanRec, Outcome)>,
+    free_slots: Vec<u32>,
     pub(crate) bulk: Vec<BulkWorker>,
     processed: u64,
     bytes_processed: u64,
@@ -128,6 +130,8 @@ impl Collector {
             last_area_t: now,
             blocked: VecDeque::new(),
             in_write: 0,
+            writes: Vec::new(),
+            free_slots: Vec::new(),
             bulk: Vec::new(),
             processed: 0,
             bytes_processed: 0,
@@ -306,17 +310,22 @@ impl Simulation {
         match self.collector.writer {
             StorageKind::Direct => {
                 let r = self.storage.request(self.q.now(), 1);
-                self.collector.in_write += 1;
-                let epoch = self.collector.epoch;
-                self.q.schedule_at(
-                    r.done_at,
-                    Event::WriteDone {
-                        epoch,
-                        channel: ch as u32,
-                        span,
-                        outcome: r.outcome,
-                    },
-                );
+                let c = &mut self.collector;
+                c.in_write += 1;
+                let entry = (ch as u32, span, r.outcome);
+                let slot = match c.free_slots.pop() {
+                    Some(i) => {
+                        c.writes[i as usize] = entry;
+                        i
+                    }
+                    None => {
+                        c.writes.push(entry);
+                        (c.writes.len() - 1) as u32
+                    }
+                };
+                let epoch = c.epoch;
+                self.q
+                    .schedule_at(r.done_at, Event::WriteDone { epoch, slot });
             }
             StorageKind::Elasticsearch => match self.collector.accepting() {
                 Some(w) => {
@@ -472,9 +481,12 @@ impl Simulation {
         }
     }
 
-    pub(crate) fn on_write_done(&mut self, ch: usize, span: SpanRec, outcome: Outcome) {
+    pub(crate) fn on_write_done(&mut self, slot: usize) {
         let now = self.q.now();
         let c = &mut self.collector;
+        let (ch, span, outcome) = c.writes[slot];
+        let ch = ch as usize;
+        c.free_slots.push(slot as u32);
         c.in_write -= 1;
         c.heap.free(span.bytes.domain as u64);
         c.channels[ch].idle += 1;
@@ -547,6 +559,8 @@ impl Simulation {
         c.blocked.clear();
         c.bulk.clear();
         c.in_write = 0;
+        c.writes.clear();
+        c.free_slots.clear();
         c.size = 0;
         c.queue_wire_bytes = 0;
         c.heap = GoHeap::new(c.cfg.runtime.clone(), now);

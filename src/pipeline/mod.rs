@@ -9,8 +9,8 @@ use crate::metrics::{Counters, EventRecord, RunResult, Sample};
 use crate::scenario::Scenario;
 use crate::sim::{EventQueue, Nanos, Streams};
 use crate::workload::Workload;
-use jaeger::{Collector, SpanRec};
-use storage::{Outcome, StorageSim};
+use jaeger::Collector;
+use storage::StorageSim;
 
 /// Every event of the model. Handlers of a collector incarnation carry its `epoch`: events
 /// of a process that was OOM-killed are ignored (lazy cancellation).
@@ -32,13 +32,9 @@ pub enum Event {
     BackoffDone { epoch: u32, worker: u32 },
     /// `waitForActiveConnection` tick: health-check storage.
     ConnCheck { epoch: u32, worker: u32 },
-    /// A synchronous span write returned.
-    WriteDone {
-        epoch: u32,
-        channel: u32,
-        span: SpanRec,
-        outcome: Outcome,
-    },
+    /// A synchronous span write returned; the write is in the collector's slot `slot`.
+    /// (The span itself stays in the slab: small events keep the heap fast.)
+    WriteDone { epoch: u32, slot: u32 },
 }
 
 pub struct Simulation {
@@ -138,13 +134,8 @@ impl Simulation {
             Event::ConnCheck { epoch, worker } if epoch == self.collector.epoch => {
                 self.on_conn_check(worker as usize)
             }
-            Event::WriteDone {
-                epoch,
-                channel,
-                span,
-                outcome,
-            } if epoch == self.collector.epoch => {
-                self.on_write_done(channel as usize, span, outcome)
+            Event::WriteDone { epoch, slot } if epoch == self.collector.epoch => {
+                self.on_write_done(slot as usize)
             }
             // A stale event of a killed process.
             _ => {}

@@ -1,0 +1,81 @@
+"""Runs the peer model in SimPy and in tracesim on the same parameters, several seeds each,
+and prints the wall-time ratio and whether both agree on drops and peak queue.
+
+Usage (from the repository root, after `cargo build --release`):
+    python3 -m venv .venv && .venv/bin/pip install simpy
+    .venv/bin/python bench/compare_simpy.py [--seeds 5]
+"""
+import argparse
+import csv
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TRACESIM = os.path.join(ROOT, "target", "release", "tracesim")
+SCENARIO = os.path.join(ROOT, "bench", "peer-collector.toml")
+
+
+def tracesim_run(seed, out):
+    t0 = time.perf_counter()
+    subprocess.run([TRACESIM, "run", SCENARIO, "--seed", str(seed), "--out", out, "--quiet"], check=True)
+    wall = time.perf_counter() - t0
+    with open(os.path.join(out, "summary.csv")) as f:
+        row = next(csv.DictReader(f))
+    return {
+        "generated": int(row["spans_generated"]),
+        "dropped_queue_full": int(row["dropped_queue_full"]),
+        "storage_error": int(row["dropped_storage_error"]),
+        "peak_queue": int(row["peak_queue_items"]),
+        "wall_s": wall,
+    }
+
+
+def simpy_run(seed):
+    out = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "bench", "simpy_collector.py"), "--seed", str(seed)],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    return json.loads(out)
+
+
+def ci(xs):
+    m = statistics.mean(xs)
+    h = 2.78 * statistics.stdev(xs) / len(xs) ** 0.5 if len(xs) > 1 else 0.0
+    return m, h
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--seeds", type=int, default=5)
+    a = p.parse_args()
+    ts, sp = [], []
+    with tempfile.TemporaryDirectory() as d:
+        for s in range(1, a.seeds + 1):
+            ts.append(tracesim_run(s, os.path.join(d, f"t{s}")))
+            sp.append(simpy_run(s))
+    w = csv.writer(sys.stdout)
+    w.writerow(["metric", "tracesim_mean", "tracesim_ci95", "simpy_mean", "simpy_ci95", "agree"])
+    ok = True
+    for m in ["generated", "dropped_queue_full", "storage_error", "peak_queue"]:
+        tm, th = ci([r[m] for r in ts])
+        pm, ph = ci([r[m] for r in sp])
+        agree = abs(tm - pm) <= th + ph + 1e-9 * max(tm, pm) or abs(tm - pm) <= 0.01 * max(tm, pm)
+        ok &= agree
+        w.writerow([m, f"{tm:.1f}", f"{th:.1f}", f"{pm:.1f}", f"{ph:.1f}", int(agree)])
+    twall = sum(r["wall_s"] for r in ts)
+    pwall = sum(r["wall_s"] for r in sp)
+    spans = sum(r["generated"] for r in ts)
+    w.writerow(["wall_s_total", f"{twall:.3f}", "", f"{pwall:.3f}", "", ""])
+    print(f"# tracesim {spans / twall:,.0f} spans/s (whole process: start, run, write CSV), "
+          f"SimPy {spans / pwall:,.0f} spans/s, ratio {pwall / twall:.0f}x; agreement: {'yes' if ok else 'NO'}")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
