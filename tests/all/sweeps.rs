@@ -120,83 +120,30 @@ fn shard_index_comes_from_the_batch_system() {
     assert!(p.join("slurm/runs.shard-0002-of-0003.csv").exists());
 }
 
-#[test]
-fn a_killed_sweep_resumes_to_the_same_bytes() {
-    let d = tempfile::tempdir().unwrap();
-    let p = d.path();
-    scenario_in(p);
-    let args = [
+/// A sweep of 8 points x `reps` on one thread, run to the end in `full`, and started again
+/// in `cut` (returned running) once its journal holds at least `lines` rows.
+fn full_and_started(p: &Path, reps: &str, lines: usize) -> (Vec<String>, std::process::Child) {
+    let args: Vec<String> = [
         "sweep",
         "s.toml",
         "--vary",
         "collector.queue_size_memory=10MiB..80MiB/10MiB",
         "--replications",
-        "4",
+        reps,
         "--threads",
         "1",
         "--quiet",
-    ];
-    let mut full = args.to_vec();
-    full.extend(["--out", "full"]);
-    tracesim(p, &full);
-    // Start again elsewhere, kill it once some runs are journaled.
-    let mut killed = args.to_vec();
-    killed.extend(["--out", "killed"]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tracesim"))
-        .current_dir(p)
-        .args(&killed)
-        .spawn()
-        .unwrap();
-    let journal = p.join("killed/.runs.all.journal");
-    let start = std::time::Instant::now();
-    loop {
-        let n = std::fs::read(&journal).map(|b| b.iter().filter(|&&c| c == b'\n').count());
-        if n.unwrap_or(0) >= 3 || start.elapsed().as_secs() > 60 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    assert!(
-        !p.join("killed/runs.csv").exists(),
-        "finished before the kill"
-    );
-    // A torn last line, as a kill in the middle of a write would leave.
-    let mut j = std::fs::read(&journal).unwrap();
-    let done = j.iter().filter(|&&c| c == b'\n').count();
-    assert!((3..32).contains(&done), "{done} runs journaled");
-    j.extend_from_slice(b"31,7,3,12345,80Mi");
-    std::fs::write(&journal, j).unwrap();
-    let mut resume = killed.clone();
-    resume.push("--resume");
-    tracesim(p, &resume);
-    assert_eq!(read(p, "full/runs.csv"), read(p, "killed/runs.csv"));
-    assert_eq!(read(p, "full/points.csv"), read(p, "killed/points.csv"));
-    assert!(!journal.exists());
-}
-
-#[test]
-fn ctrl_c_stops_a_sweep_cleanly_and_resume_completes_it() {
-    let d = tempfile::tempdir().unwrap();
-    let p = d.path();
-    scenario_in(p);
-    let args = [
-        "sweep",
-        "s.toml",
-        "--vary",
-        "collector.queue_size_memory=10MiB..80MiB/10MiB",
-        "--replications",
-        "3",
-        "--threads",
-        "1",
-        "--quiet",
-    ];
-    let mut full = args.to_vec();
-    full.extend(["--out", "full"]);
-    tracesim(p, &full);
-    let mut cut = args.to_vec();
-    cut.extend(["--out", "cut"]);
+    ]
+    .map(String::from)
+    .to_vec();
+    let with_out = |dir: &str| {
+        let mut a = args.clone();
+        a.extend(["--out".to_string(), dir.to_string()]);
+        a
+    };
+    let full = with_out("full");
+    tracesim(p, &full.iter().map(String::as_str).collect::<Vec<_>>());
+    let cut = with_out("cut");
     let child = Command::new(env!("CARGO_BIN_EXE_tracesim"))
         .current_dir(p)
         .args(&cut)
@@ -205,9 +152,49 @@ fn ctrl_c_stops_a_sweep_cleanly_and_resume_completes_it() {
         .unwrap();
     let journal = p.join("cut/.runs.all.journal");
     let start = std::time::Instant::now();
-    while std::fs::read(&journal).map_or(0, |b| b.len()) == 0 && start.elapsed().as_secs() < 60 {
+    loop {
+        let n = std::fs::read(&journal).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
+        if n >= lines || start.elapsed().as_secs() > 60 {
+            break;
+        }
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
+    (cut, child)
+}
+
+fn resume_and_compare(p: &Path, mut cut: Vec<String>) {
+    cut.push("--resume".into());
+    tracesim(p, &cut.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(read(p, "full/runs.csv"), read(p, "cut/runs.csv"));
+    assert_eq!(read(p, "full/points.csv"), read(p, "cut/points.csv"));
+    assert!(!p.join("cut/.runs.all.journal").exists());
+}
+
+#[test]
+fn a_killed_sweep_resumes_to_the_same_bytes() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    scenario_in(p);
+    let (cut, mut child) = full_and_started(p, "4", 3);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!p.join("cut/runs.csv").exists(), "finished before the kill");
+    // A torn last line, as a kill in the middle of a write would leave.
+    let journal = p.join("cut/.runs.all.journal");
+    let mut j = std::fs::read(&journal).unwrap();
+    let done = j.iter().filter(|&&c| c == b'\n').count();
+    assert!((3..32).contains(&done), "{done} runs journaled");
+    j.extend_from_slice(b"31,7,3,12345,80Mi");
+    std::fs::write(&journal, j).unwrap();
+    resume_and_compare(p, cut);
+}
+
+#[test]
+fn ctrl_c_stops_a_sweep_cleanly_and_resume_completes_it() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    scenario_in(p);
+    let (cut, child) = full_and_started(p, "3", 1);
     let st = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -218,10 +205,7 @@ fn ctrl_c_stops_a_sweep_cleanly_and_resume_completes_it() {
     assert_eq!(out.status.code(), Some(130), "{err}");
     assert!(err.contains("--resume"), "{err}");
     assert!(!p.join("cut/runs.csv").exists());
-    let mut resume = cut.clone();
-    resume.push("--resume");
-    tracesim(p, &resume);
-    assert_eq!(read(p, "full/runs.csv"), read(p, "cut/runs.csv"));
+    resume_and_compare(p, cut);
 }
 
 #[test]
