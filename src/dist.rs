@@ -274,10 +274,6 @@ impl Sampler {
             Sampler::Poisson { mean, .. } => *mean,
         }
     }
-
-    pub fn is_zero(&self) -> bool {
-        matches!(self, Sampler::Fixed(v) if *v == 0.0)
-    }
 }
 
 #[cfg(test)]

@@ -181,8 +181,6 @@ pub struct GoHeap {
     pub retained: u64,
     /// Pages released with MADV_FREE (Go 1.12-1.15): still counted in RSS until reclaimed.
     pub lazy_freed: u64,
-    /// Peak of `retained` since start.
-    pub peak_retained: u64,
     pub gc_cycles: u64,
     last_scavenge_ns: u64,
 }
@@ -196,16 +194,11 @@ impl GoHeap {
             goal: 0,
             retained: 0,
             lazy_freed: 0,
-            peak_retained: 0,
             gc_cycles: 0,
             last_scavenge_ns: now_ns,
         };
         h.goal = h.compute_goal();
         h
-    }
-
-    pub fn config(&self) -> &GoRuntimeConfig {
-        &self.cfg
     }
 
     fn compute_goal(&self) -> u64 {
@@ -244,9 +237,6 @@ impl GoHeap {
             let grow = self.heap - self.retained;
             self.lazy_freed -= grow.min(self.lazy_freed);
             self.retained = self.heap;
-            if self.retained > self.peak_retained {
-                self.peak_retained = self.retained;
-            }
             grew = true;
         }
         if self.heap >= self.goal {

@@ -82,9 +82,4 @@ impl Workload {
         let v = self.span_size.sample(&mut self.rng_sizes);
         (v.clamp(1.0, 4.0e9) + 0.5) as u32
     }
-
-    /// Mean spans per second at time t (for reports).
-    pub fn mean_span_rate(&self, t: Nanos) -> f64 {
-        self.steps[self.step_at(t)].1 * self.spans_per_request.mean()
-    }
 }
