@@ -306,6 +306,59 @@ impl GoHeap {
     }
 }
 
+/// The heap of a process without a garbage collector (C++ with tcmalloc or glibc malloc,
+/// Rust): memory is freed when the last owner drops it, but the allocator keeps the pages it
+/// grew into (glibc only trims the top of the heap; tcmalloc releases slowly), so RSS
+/// follows the high-water mark of live bytes. `../shared/measurements/README.md`: "after
+/// recovery the queue drains in under a second but RSS does not come back down".
+#[derive(Clone, Debug)]
+pub struct NativeHeap {
+    /// RSS without spans, plus slots allocated up front [bytes].
+    pub fixed: u64,
+    pub overhead: f64,
+    pub retain: bool,
+    pub live: u64,
+    pub high: u64,
+}
+
+impl NativeHeap {
+    pub fn new(fixed: u64, overhead: f64, retain: bool) -> Self {
+        NativeHeap {
+            fixed,
+            overhead,
+            retain,
+            live: 0,
+            high: 0,
+        }
+    }
+
+    #[inline]
+    pub fn alloc(&mut self, bytes: u64) {
+        self.live += bytes;
+        self.high = self.high.max(self.live);
+    }
+
+    /// Memory allocated and freed at once (an encoding buffer): it only raises the high-water
+    /// mark.
+    #[inline]
+    pub fn transient(&mut self, bytes: u64) {
+        self.high = self.high.max(self.live + bytes);
+    }
+
+    #[inline]
+    pub fn free(&mut self, bytes: u64) {
+        debug_assert!(bytes <= self.live, "freeing more than is live");
+        self.live -= bytes.min(self.live);
+    }
+
+    /// Resident set size [bytes].
+    #[inline]
+    pub fn rss(&self) -> u64 {
+        let held = if self.retain { self.high } else { self.live };
+        self.fixed + (held as f64 * (1.0 + self.overhead)) as u64
+    }
+}
+
 /// Shape of the spans a pipeline carries: what a user can count on one span in a trace UI.
 #[derive(Clone, Debug)]
 pub struct SpanShape {

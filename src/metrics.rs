@@ -17,15 +17,39 @@ pub enum DropReason {
     StorageError = 3,
     /// Refused item by item by a healthy storage (bulk item errors, mapping errors).
     StorageRejected = 4,
+    /// Not sampled by the tracer's sampler: never recorded (intended, but counted).
+    Unsampled = 5,
+    /// The tracer's span queue was full (OpenTelemetry BatchSpanProcessor).
+    TracerQueueFull = 6,
+    /// Refused by the tracer's opt-in span limit.
+    SpanLimit = 7,
+    /// An export failed (refused, timed out, error answer) and was not retried or ran out of
+    /// retries.
+    ExportFailed = 8,
+    /// The receiver answered 413: the payload was over its size limit.
+    PayloadTooLarge = 9,
+    /// Envoy's circuit breaker on the agent cluster refused the request (too many in flight).
+    ExportOverflow = 10,
+    /// Generated while the tracer's process was down (OOM kill, crash-loop back-off).
+    TracerDown = 11,
 }
 
+pub const N_REASONS: usize = 12;
+
 impl DropReason {
-    pub const ALL: [DropReason; 5] = [
+    pub const ALL: [DropReason; N_REASONS] = [
         DropReason::QueueFull,
         DropReason::Oom,
         DropReason::CollectorDown,
         DropReason::StorageError,
         DropReason::StorageRejected,
+        DropReason::Unsampled,
+        DropReason::TracerQueueFull,
+        DropReason::SpanLimit,
+        DropReason::ExportFailed,
+        DropReason::PayloadTooLarge,
+        DropReason::ExportOverflow,
+        DropReason::TracerDown,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -34,6 +58,13 @@ impl DropReason {
             DropReason::CollectorDown => "collector_down",
             DropReason::StorageError => "storage_error",
             DropReason::StorageRejected => "storage_rejected",
+            DropReason::Unsampled => "unsampled",
+            DropReason::TracerQueueFull => "tracer_queue_full",
+            DropReason::SpanLimit => "span_limit",
+            DropReason::ExportFailed => "export_failed",
+            DropReason::PayloadTooLarge => "payload_too_large",
+            DropReason::ExportOverflow => "export_overflow",
+            DropReason::TracerDown => "tracer_down",
         }
     }
 }
@@ -42,9 +73,9 @@ impl DropReason {
 pub struct Counters {
     pub generated: u64,
     pub exported: u64,
-    pub dropped: [u64; 5],
+    pub dropped: [u64; N_REASONS],
     pub first_drop: Option<Nanos>,
-    pub first_drop_by: [Option<Nanos>; 5],
+    pub first_drop_by: [Option<Nanos>; N_REASONS],
     pub oom_kills: u64,
     pub first_oom: Option<Nanos>,
     pub restarts: u64,
@@ -79,6 +110,22 @@ impl Counters {
     }
 }
 
+/// What the tracer's process did over a run (per process: one pod).
+#[derive(Clone, Debug, Default)]
+pub struct TracerStats {
+    pub peak_rss: u64,
+    pub peak_live: u64,
+    pub oom_kills: u64,
+    pub first_oom: Option<Nanos>,
+    pub restarts: u64,
+    /// Most spans buffered at once (all workers, all buffers, exports in flight).
+    pub peak_buffered: u64,
+    pub memory_limit: Option<u64>,
+    /// RSS the tracer cannot exceed under its configured bounds (span limit or queue size),
+    /// when it has one; None when its buffers are unbounded.
+    pub memory_bound: Option<u64>,
+}
+
 /// One timeseries row (tidy: one row per sample and component).
 #[derive(Clone, Debug)]
 pub struct Sample {
@@ -86,7 +133,8 @@ pub struct Sample {
     pub component: &'static str,
     pub up: bool,
     pub queue_items: u64,
-    pub queue_capacity: u64,
+    /// None: unbounded.
+    pub queue_capacity: Option<u64>,
     pub queue_bytes: u64,
     pub worker_items: u64,
     pub bulk_items: u64,
@@ -98,7 +146,7 @@ pub struct Sample {
     pub spans_exported: u64,
     pub spans_dropped: u64,
     pub spans_held: u64,
-    pub storage_up: bool,
+    pub downstream_up: bool,
 }
 
 pub const SAMPLE_HEADER: [&str; 17] = [
@@ -118,7 +166,7 @@ pub const SAMPLE_HEADER: [&str; 17] = [
     "spans_exported",
     "spans_dropped",
     "spans_held",
-    "storage_up",
+    "downstream_up",
 ];
 
 impl Sample {
@@ -128,7 +176,7 @@ impl Sample {
             self.component.to_string(),
             u8::from(self.up).to_string(),
             self.queue_items.to_string(),
-            self.queue_capacity.to_string(),
+            opt(self.queue_capacity),
             self.queue_bytes.to_string(),
             self.worker_items.to_string(),
             self.bulk_items.to_string(),
@@ -140,7 +188,7 @@ impl Sample {
             self.spans_exported.to_string(),
             self.spans_dropped.to_string(),
             self.spans_held.to_string(),
-            u8::from(self.storage_up).to_string(),
+            u8::from(self.downstream_up).to_string(),
         ]
     }
 }
@@ -175,6 +223,7 @@ pub struct RunResult {
     pub samples: Vec<Sample>,
     pub events: Vec<EventRecord>,
     pub events_processed: u64,
+    pub tracer: Option<TracerStats>,
 }
 
 impl RunResult {
@@ -214,6 +263,13 @@ impl RunResult {
                 "mean_queue_wait_s",
                 "mean_write_sojourn_s",
                 "events_processed",
+                "tracer_peak_rss_bytes",
+                "tracer_oom_kills",
+                "tracer_first_oom_s",
+                "tracer_restarts",
+                "tracer_peak_buffered_spans",
+                "tracer_memory_limit_bytes",
+                "tracer_memory_bound_bytes",
             ]
             .iter()
             .map(|s| s.to_string()),
@@ -261,6 +317,18 @@ impl RunResult {
             String::new()
         });
         r.push(self.events_processed.to_string());
+        match &self.tracer {
+            Some(t) => r.extend([
+                t.peak_rss.to_string(),
+                t.oom_kills.to_string(),
+                opt_s(t.first_oom),
+                t.restarts.to_string(),
+                t.peak_buffered.to_string(),
+                opt(t.memory_limit),
+                opt(t.memory_bound),
+            ]),
+            None => r.extend(std::iter::repeat_n(String::new(), 7)),
+        }
         r
     }
 }

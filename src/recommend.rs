@@ -225,9 +225,14 @@ pub fn cmd_recommend(a: RecommendArgs) -> Result<(), Failure> {
     }
     let loaded = scenario::load(&a.scenario, &m.overrides)?;
     let sc = &loaded.scenario;
+    let (Some(collector), Some(storage)) = (&sc.collector, &sc.storage) else {
+        return Err(usage(
+            "recommend sizes a collector's queue: this scenario has no [collector]",
+        ));
+    };
     let mut base = m.overrides.clone();
     // The outage to survive.
-    let (start, outage_s) = match (sc.storage.outages.first(), a.outage) {
+    let (start, outage_s) = match (storage.outages.first(), a.outage) {
         (Some(o), Some(d)) => {
             base.push(format!("storage.outages.0.duration={}ns", d.0));
             (o.start, d.0 as f64 / 1e9)
@@ -252,9 +257,9 @@ pub fn cmd_recommend(a: RecommendArgs) -> Result<(), Failure> {
     if (sc.duration as f64 / 1e9) < needed {
         base.push(format!("scenario.duration={}s", needed.ceil() as u64));
     }
-    let (knob, current) = match sc.collector.queue_size_memory {
+    let (knob, current) = match collector.queue_size_memory {
         Some(b) => (Knob::Memory, b as f64),
-        None => (Knob::Count, sc.collector.queue_size as f64),
+        None => (Knob::Count, collector.queue_size as f64),
     };
     let limit = a.memory_limit.0;
     let bar = if m.quiet {

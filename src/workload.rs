@@ -17,9 +17,11 @@ pub struct Workload {
     steps: Vec<(Nanos, f64)>,
     spans_per_request: Sampler,
     span_size: Sampler,
+    request_duration: Option<Sampler>,
     rng_arrivals: Pcg64,
     rng_spans: Pcg64,
     rng_sizes: Pcg64,
+    rng_durations: Pcg64,
 }
 
 impl Workload {
@@ -29,9 +31,11 @@ impl Workload {
             steps: cfg.rate_steps.clone(),
             spans_per_request: cfg.spans_per_request.clone(),
             span_size: cfg.span_size.clone(),
+            request_duration: cfg.request_duration.clone(),
             rng_arrivals: streams.get(Stream::Arrivals),
             rng_spans: streams.get(Stream::SpansPerRequest),
             rng_sizes: streams.get(Stream::SpanSizes),
+            rng_durations: streams.get(Stream::RequestDurations),
         }
     }
 
@@ -81,5 +85,14 @@ impl Workload {
     pub fn span_wire_size(&mut self) -> u32 {
         let v = self.span_size.sample(&mut self.rng_sizes);
         (v.clamp(1.0, 4.0e9) + 0.5) as u32
+    }
+
+    /// Duration of the next request, 0 when the scenario gives none.
+    #[inline]
+    pub fn request_duration(&mut self) -> Nanos {
+        match &self.request_duration {
+            Some(d) => d.sample(&mut self.rng_durations).max(0.0) as Nanos,
+            None => 0,
+        }
     }
 }

@@ -30,7 +30,7 @@ use super::{Event, Simulation};
 use crate::memory::{GoHeap, SpanBytes};
 use crate::metrics::{Counters, DropReason};
 use crate::scenario::raw::StorageKind;
-use crate::scenario::{Bulk, JaegerCollector, Scenario};
+use crate::scenario::{Bulk, JaegerCollector, Storage};
 use crate::sim::{Nanos, Stream, Streams};
 use rand::Rng;
 use rand_pcg::Pcg64;
@@ -116,11 +116,11 @@ pub struct Collector {
 }
 
 impl Collector {
-    pub fn new(s: &Scenario, streams: &Streams, now: Nanos) -> Self {
+    pub fn new(cfg: &JaegerCollector, storage: &Storage, streams: &Streams, now: Nanos) -> Self {
         Collector {
-            cfg: s.collector.clone(),
-            writer: s.storage.kind,
-            bulk_cfg: s.storage.bulk.clone(),
+            cfg: cfg.clone(),
+            writer: storage.kind,
+            bulk_cfg: storage.bulk.clone(),
             up: false,
             epoch: 0,
             oom_pending: false,
@@ -135,8 +135,8 @@ impl Collector {
             bulk: Vec::new(),
             processed: 0,
             bytes_processed: 0,
-            heap: GoHeap::new(s.collector.runtime.clone(), now),
-            memory_limit: s.collector.memory_limit,
+            heap: GoHeap::new(cfg.runtime.clone(), now),
+            memory_limit: cfg.memory_limit,
             consecutive_crashes: 0,
             last_start: now,
             rng_backoff: streams.get(Stream::Backoff),
@@ -177,7 +177,7 @@ impl Simulation {
     /// Allocates on the collector heap and checks the container limit.
     #[inline]
     fn alloc(&mut self, kept: u64, garbage: u64) {
-        let c = &mut self.collector;
+        let c = col!(self);
         c.heap.maybe_scavenge(self.q.now());
         if c.heap.alloc(kept, garbage) {
             if let Some(limit) = c.memory_limit {
@@ -201,7 +201,7 @@ impl Simulation {
     /// A process starts (at t = 0, or after a crash-loop back-off).
     pub(crate) fn collector_start(&mut self) {
         let now = self.q.now();
-        let c = &mut self.collector;
+        let c = col!(self);
         c.up = true;
         c.channels = vec![Channel {
             items: VecDeque::new(),
@@ -224,7 +224,7 @@ impl Simulation {
                 .schedule_in(c.bulk_cfg.flush_interval, Event::FlushTick { epoch });
         }
         // The baseline is resident from the start.
-        let rss = self.collector.heap.rss();
+        let rss = col!(self).heap.rss();
         self.counters.peak_rss = self.counters.peak_rss.max(rss);
         if now > 0 {
             self.counters.restarts += 1;
@@ -235,13 +235,13 @@ impl Simulation {
     /// `Produce`: a span decoded from a request tries to enter the queue.
     pub(crate) fn receive_span(&mut self, wire: u32) {
         let now = self.q.now();
-        if !self.collector.up {
+        if !col!(self).up {
             self.counters.drop(DropReason::CollectorDown, 1, now);
             return;
         }
-        let bytes = self.collector.cfg.span_model.bytes(wire as u64);
+        let bytes = col!(self).cfg.span_model.bytes(wire as u64);
         self.alloc(bytes.domain as u64, bytes.garbage as u64);
-        let c = &mut self.collector;
+        let c = col!(self);
         let cap = c.capacity();
         if c.size >= cap {
             c.heap.free(bytes.domain as u64);
@@ -258,7 +258,7 @@ impl Simulation {
             self.counters.first_queue_full = Some(now);
             self.event("queue_full", format!("capacity {cap}"));
         }
-        let c = &mut self.collector;
+        let c = col!(self);
         c.channels
             .last_mut()
             .expect("an up collector has a channel")
@@ -275,20 +275,20 @@ impl Simulation {
     /// channel), then idle workers take queued spans.
     fn pump(&mut self) {
         let now = self.q.now();
-        while !self.collector.blocked.is_empty() && !self.collector.oom_pending {
-            let Some(w) = self.collector.accepting() else {
+        while !col!(self).blocked.is_empty() && !col!(self).oom_pending {
+            let Some(w) = col!(self).accepting() else {
                 break;
             };
-            let (ch, span) = self.collector.blocked.pop_front().expect("not empty");
-            self.collector.channels[ch as usize].idle += 1;
+            let (ch, span) = col!(self).blocked.pop_front().expect("not empty");
+            col!(self).channels[ch as usize].idle += 1;
             self.bulk_add(w, span);
         }
-        for ch in 0..self.collector.channels.len() {
+        for ch in 0..col!(self).channels.len() {
             loop {
-                if self.collector.oom_pending {
+                if col!(self).oom_pending {
                     return;
                 }
-                let c = &mut self.collector;
+                let c = col!(self);
                 let chan = &mut c.channels[ch];
                 if chan.idle == 0 || chan.items.is_empty() {
                     break;
@@ -307,10 +307,10 @@ impl Simulation {
 
     /// `saveSpan` by a worker of channel `ch`.
     fn save_span(&mut self, ch: usize, span: SpanRec) {
-        match self.collector.writer {
+        match col!(self).writer {
             StorageKind::Direct => {
-                let r = self.storage.request(self.q.now(), 1);
-                let c = &mut self.collector;
+                let r = stor!(self).request(self.q.now(), 1);
+                let c = col!(self);
                 c.in_write += 1;
                 let entry = (ch as u32, span, r.outcome);
                 let slot = match c.free_slots.pop() {
@@ -327,19 +327,19 @@ impl Simulation {
                 self.q
                     .schedule_at(r.done_at, Event::WriteDone { epoch, slot });
             }
-            StorageKind::Elasticsearch => match self.collector.accepting() {
+            StorageKind::Elasticsearch => match col!(self).accepting() {
                 Some(w) => {
-                    self.collector.channels[ch].idle += 1;
+                    col!(self).channels[ch].idle += 1;
                     self.bulk_add(w, span);
                 }
-                None => self.collector.blocked.push_back((ch as u32, span)),
+                None => col!(self).blocked.push_back((ch as u32, span)),
             },
         }
     }
 
     #[inline]
     fn count_span(&mut self, wire: u32) {
-        let c = &mut self.collector;
+        let c = col!(self);
         if c.cfg.queue_size_memory.is_some() {
             c.processed += 1;
             c.bytes_processed += wire as u64;
@@ -351,7 +351,7 @@ impl Simulation {
     fn bulk_add(&mut self, w: usize, span: SpanRec) {
         let b = span.bytes;
         self.alloc(b.es_doc as u64, 0);
-        let c = &mut self.collector;
+        let c = col!(self);
         c.heap.free((b.domain - b.strings) as u64);
         let bw = &mut c.bulk[w];
         bw.actions += 1;
@@ -366,12 +366,12 @@ impl Simulation {
 
     pub(crate) fn start_commit(&mut self, w: usize) {
         let now = self.q.now();
-        let actions = self.collector.bulk[w].actions;
-        let r = self.storage.request(now, actions);
-        let bw = &mut self.collector.bulk[w];
+        let actions = col!(self).bulk[w].actions;
+        let r = stor!(self).request(now, actions);
+        let bw = &mut col!(self).bulk[w];
         bw.state = BulkState::Committing;
         bw.pending = r.outcome;
-        let epoch = self.collector.epoch;
+        let epoch = col!(self).epoch;
         self.q.schedule_at(
             r.done_at,
             Event::CommitDone {
@@ -383,7 +383,7 @@ impl Simulation {
 
     /// The worker is back in its `select`: a pending flush goes first, then `Add`s.
     fn bulk_resume(&mut self, w: usize) {
-        let bw = &mut self.collector.bulk[w];
+        let bw = &mut col!(self).bulk[w];
         bw.state = BulkState::Accepting;
         if bw.flush_pending {
             bw.flush_pending = false;
@@ -397,10 +397,10 @@ impl Simulation {
 
     pub(crate) fn on_commit_done(&mut self, w: usize) {
         let now = self.q.now();
-        let pending = self.collector.bulk[w].pending;
+        let pending = col!(self).bulk[w].pending;
         match pending {
             Outcome::Ok { rejected } => {
-                let c = &mut self.collector;
+                let c = col!(self);
                 let bw = &mut c.bulk[w];
                 let (actions, mem) = (bw.actions, bw.mem);
                 *bw = BulkWorker {
@@ -414,14 +414,14 @@ impl Simulation {
                 self.bulk_resume(w);
             }
             Outcome::ConnError => {
-                let cfg = &self.collector.bulk_cfg;
+                let cfg = &col!(self).bulk_cfg;
                 let (initial, max, reconnect) =
                     (cfg.backoff_initial, cfg.backoff_max, cfg.reconnect_interval);
-                let epoch = self.collector.epoch;
-                let bw = &mut self.collector.bulk[w];
+                let epoch = col!(self).epoch;
+                let bw = &mut col!(self).bulk[w];
                 bw.retry += 1;
-                let jitter: f64 = self.collector.rng_backoff.gen_range(1.0..2.0);
-                let bw = &mut self.collector.bulk[w];
+                let jitter: f64 = col!(self).rng_backoff.gen_range(1.0..2.0);
+                let bw = &mut col!(self).bulk[w];
                 let wait = jitter * initial as f64 * 2f64.powi(bw.retry.min(60) as i32);
                 if wait >= max as f64 {
                     // RetryNotify gives up: the requests stay buffered; a net error makes the
@@ -451,11 +451,11 @@ impl Simulation {
 
     pub(crate) fn on_conn_check(&mut self, w: usize) {
         let now = self.q.now();
-        if self.storage.reachable(now) {
+        if stor!(self).reachable(now) {
             self.bulk_resume(w);
         } else {
-            let epoch = self.collector.epoch;
-            let every = self.collector.bulk_cfg.reconnect_interval;
+            let epoch = col!(self).epoch;
+            let every = col!(self).bulk_cfg.reconnect_interval;
             self.q.schedule_in(
                 every,
                 Event::ConnCheck {
@@ -467,12 +467,12 @@ impl Simulation {
     }
 
     pub(crate) fn on_flush_tick(&mut self) {
-        let c = &mut self.collector;
+        let c = col!(self);
         let epoch = c.epoch;
         self.q
             .schedule_in(c.bulk_cfg.flush_interval, Event::FlushTick { epoch });
-        for w in 0..self.collector.bulk.len() {
-            let bw = &mut self.collector.bulk[w];
+        for w in 0..col!(self).bulk.len() {
+            let bw = &mut col!(self).bulk[w];
             match bw.state {
                 BulkState::Accepting if bw.actions > 0 => self.start_commit(w),
                 BulkState::Accepting => {}
@@ -483,7 +483,7 @@ impl Simulation {
 
     pub(crate) fn on_write_done(&mut self, slot: usize) {
         let now = self.q.now();
-        let c = &mut self.collector;
+        let c = col!(self);
         let (ch, span, outcome) = c.writes[slot];
         let ch = ch as usize;
         c.free_slots.push(slot as u32);
@@ -505,7 +505,7 @@ impl Simulation {
 
     /// `updateQueueSize`, every `resize_interval` of the process's life.
     pub(crate) fn on_resize_tick(&mut self) {
-        let c = &mut self.collector;
+        let c = col!(self);
         let epoch = c.epoch;
         self.q
             .schedule_in(c.cfg.resize_interval, Event::ResizeTick { epoch });
@@ -539,19 +539,19 @@ impl Simulation {
     /// is lost. Kubernetes restarts it after the crash-loop back-off.
     pub(crate) fn oom_kill(&mut self) {
         let now = self.q.now();
-        let rss = self.collector.heap.rss();
-        let held = self.collector.held();
-        self.collector.account_queue_area(now, &mut self.counters);
+        let rss = col!(self).heap.rss();
+        let held = col!(self).held();
+        col!(self).account_queue_area(now, &mut self.counters);
         self.counters.drop(DropReason::Oom, held, now);
         self.counters.oom_kills += 1;
         self.counters.first_oom.get_or_insert(now);
-        self.counters.gc_cycles += self.collector.heap.gc_cycles;
-        let limit = self.collector.memory_limit.unwrap_or(0);
+        self.counters.gc_cycles += col!(self).heap.gc_cycles;
+        let limit = col!(self).memory_limit.unwrap_or(0);
         self.event(
             "oom_kill",
             format!("rss {rss} B > limit {limit} B, {held} spans lost"),
         );
-        let c = &mut self.collector;
+        let c = col!(self);
         c.up = false;
         c.oom_pending = false;
         c.epoch += 1;

@@ -1,16 +1,32 @@
-//! The pipeline of one scenario: workload -> Jaeger v1 collector -> storage, and the event
-//! loop that runs it. One run is single-threaded and deterministic; parallelism is across
-//! runs.
+//! The pipeline of one scenario: workload -> tracer -> agent -> Jaeger v1 collector ->
+//! storage (each stage but the workload optional, with a tracer or a collector), and the
+//! event loop that runs it. One run is single-threaded and deterministic; parallelism is
+//! across runs.
 
+macro_rules! col {
+    ($s:ident) => {
+        $s.collector.as_mut().expect("the scenario has a collector")
+    };
+}
+macro_rules! stor {
+    ($s:ident) => {
+        $s.storage.as_mut().expect("a collector has a storage")
+    };
+}
+
+pub mod agent;
 pub mod jaeger;
 pub mod storage;
+pub mod tracer;
 
 use crate::metrics::{Counters, EventRecord, RunResult, Sample};
 use crate::scenario::Scenario;
 use crate::sim::{EventQueue, Nanos, Streams};
 use crate::workload::Workload;
+use agent::AgentSim;
 use jaeger::Collector;
 use storage::StorageSim;
+use tracer::TracerProc;
 
 /// Every event of the model. Handlers of a collector incarnation carry its `epoch`: events
 /// of a process that was OOM-killed are ignored (lazy cancellation).
@@ -35,14 +51,28 @@ pub enum Event {
     /// A synchronous span write returned; the write is in the collector's slot `slot`.
     /// (The span itself stays in the slab: small events keep the heap fast.)
     WriteDone { epoch: u32, slot: u32 },
+    /// The tracer's process finished starting.
+    TracerUp,
+    /// An application request ends: its spans finish.
+    RequestEnd { epoch: u32, slot: u32 },
+    /// A Datadog worker's flush timer.
+    TracerFlush { epoch: u32, worker: u32 },
+    /// The BatchSpanProcessor's scheduled delay elapsed.
+    BspTick { epoch: u32 },
+    /// An export attempt got its answer (or timed out).
+    ExportDone { epoch: u32, slot: u32 },
+    /// An export's retry back-off ended.
+    ExportRetry { epoch: u32, slot: u32 },
 }
 
 pub struct Simulation {
     pub scenario: Scenario,
     pub(crate) q: EventQueue<Event>,
     pub(crate) workload: Workload,
-    pub(crate) storage: StorageSim,
-    pub(crate) collector: Collector,
+    pub(crate) tracer: Option<TracerProc>,
+    pub(crate) agent: Option<AgentSim>,
+    pub(crate) storage: Option<StorageSim>,
+    pub(crate) collector: Option<Collector>,
     pub(crate) counters: Counters,
     pub(crate) samples: Vec<Sample>,
     pub(crate) events: Vec<EventRecord>,
@@ -59,16 +89,33 @@ impl Simulation {
         }
         let streams = Streams::new(scenario.seed);
         let workload = Workload::new(&scenario.workload, &streams);
-        let storage = StorageSim::new(scenario.storage.clone(), &streams);
-        let collector = Collector::new(&scenario, &streams, 0);
+        let storage = scenario
+            .storage
+            .as_ref()
+            .map(|s| StorageSim::new(s.clone(), &streams));
+        let collector = match (&scenario.collector, &scenario.storage) {
+            (Some(c), Some(s)) => Some(Collector::new(c, s, &streams, 0)),
+            _ => None,
+        };
+        let tracer = scenario
+            .tracer
+            .as_ref()
+            .map(|t| TracerProc::new(t, &streams));
+        let agent = scenario
+            .agent
+            .as_ref()
+            .map(|a| AgentSim::new(a.clone(), &streams));
+        let components = usize::from(tracer.is_some()) + usize::from(collector.is_some());
         Simulation {
             q: EventQueue::new(),
             workload,
+            tracer,
+            agent,
             storage,
             collector,
             counters: Counters::default(),
             samples: Vec::with_capacity(
-                (scenario.duration / scenario.sample_interval) as usize + 2,
+                components * ((scenario.duration / scenario.sample_interval) as usize + 2),
             ),
             events: Vec::new(),
             progress: None,
@@ -85,16 +132,23 @@ impl Simulation {
         self.q.now()
     }
 
-    /// Spans held anywhere right now (queue, workers, bulk buffers, writes in flight).
+    /// Spans held anywhere right now (tracer buffers and exports; collector queue, workers,
+    /// bulk buffers, writes in flight).
     pub fn held(&self) -> u64 {
-        self.collector.held()
+        self.tracer.as_ref().map_or(0, |t| t.held())
+            + self.collector.as_ref().map_or(0, |c| c.held())
     }
 
     /// Runs to the scenario's end and returns what was recorded.
     pub fn run(mut self) -> RunResult {
         let end = self.scenario.duration;
         self.q.schedule_in(0, Event::Sample);
-        self.collector_start();
+        if self.collector.is_some() {
+            self.collector_start();
+        }
+        if self.tracer.is_some() {
+            self.tracer_start();
+        }
         if let Some(t) = self.workload.next_arrival(0) {
             self.q.schedule_at(t, Event::Arrival);
         }
@@ -105,8 +159,11 @@ impl Simulation {
                 break;
             }
             self.handle(ev);
-            if self.collector.oom_pending {
+            if self.collector.as_ref().is_some_and(|c| c.oom_pending) {
                 self.oom_kill();
+            }
+            if self.tracer.as_ref().is_some_and(|t| t.oom_pending) {
+                self.tracer_oom_kill();
             }
             if t >= next_progress {
                 if let Some(p) = self.progress.as_mut() {
@@ -119,22 +176,30 @@ impl Simulation {
     }
 
     fn handle(&mut self, ev: Event) {
+        let cepoch = self.collector.as_ref().map_or(u32::MAX, |c| c.epoch);
+        let tepoch = self.tracer.as_ref().map_or(u32::MAX, |t| t.epoch);
         match ev {
             Event::Arrival => self.on_arrival(),
             Event::Sample => self.on_sample(),
             Event::CollectorUp => self.collector_start(),
-            Event::ResizeTick { epoch } if epoch == self.collector.epoch => self.on_resize_tick(),
-            Event::FlushTick { epoch } if epoch == self.collector.epoch => self.on_flush_tick(),
-            Event::CommitDone { epoch, worker } if epoch == self.collector.epoch => {
+            Event::TracerUp => self.tracer_start(),
+            Event::RequestEnd { epoch, slot } if epoch == tepoch => self.on_request_end(slot),
+            Event::TracerFlush { epoch, worker } if epoch == tepoch => self.on_tracer_flush(worker),
+            Event::BspTick { epoch } if epoch == tepoch => self.on_bsp_tick(),
+            Event::ExportDone { epoch, slot } if epoch == tepoch => self.on_export_done(slot),
+            Event::ExportRetry { epoch, slot } if epoch == tepoch => self.on_export_retry(slot),
+            Event::ResizeTick { epoch } if epoch == cepoch => self.on_resize_tick(),
+            Event::FlushTick { epoch } if epoch == cepoch => self.on_flush_tick(),
+            Event::CommitDone { epoch, worker } if epoch == cepoch => {
                 self.on_commit_done(worker as usize)
             }
-            Event::BackoffDone { epoch, worker } if epoch == self.collector.epoch => {
+            Event::BackoffDone { epoch, worker } if epoch == cepoch => {
                 self.start_commit(worker as usize)
             }
-            Event::ConnCheck { epoch, worker } if epoch == self.collector.epoch => {
+            Event::ConnCheck { epoch, worker } if epoch == cepoch => {
                 self.on_conn_check(worker as usize)
             }
-            Event::WriteDone { epoch, slot } if epoch == self.collector.epoch => {
+            Event::WriteDone { epoch, slot } if epoch == cepoch => {
                 self.on_write_done(slot as usize)
             }
             // A stale event of a killed process.
@@ -145,12 +210,16 @@ impl Simulation {
     fn on_arrival(&mut self) {
         let now = self.q.now();
         let n = self.workload.spans_in_request();
-        for _ in 0..n {
-            let wire = self.workload.span_wire_size();
-            self.counters.generated += 1;
-            self.receive_span(wire);
-            if self.collector.oom_pending {
-                self.oom_kill();
+        if self.tracer.is_some() {
+            self.tracer_request(n);
+        } else {
+            for _ in 0..n {
+                let wire = self.workload.span_wire_size();
+                self.counters.generated += 1;
+                self.receive_span(wire);
+                if col!(self).oom_pending {
+                    self.oom_kill();
+                }
             }
         }
         if let Some(t) = self.workload.next_arrival(now) {
@@ -160,32 +229,60 @@ impl Simulation {
 
     fn on_sample(&mut self) {
         let now = self.q.now();
-        let c = &self.collector;
-        let held = c.held();
+        let held = self.held();
         debug_assert_eq!(
             self.counters.generated,
             self.counters.exported + self.counters.dropped_total() + held,
             "conservation"
         );
-        self.samples.push(Sample {
-            t: now,
-            component: "collector",
-            up: c.up,
-            queue_items: c.size,
-            queue_capacity: c.capacity(),
-            queue_bytes: c.queue_wire_bytes,
-            worker_items: c.worker_items(),
-            bulk_items: c.bulk_items(),
-            live_bytes: if c.up { c.heap.live } else { 0 },
-            heap_bytes: if c.up { c.heap.heap } else { 0 },
-            rss_bytes: if c.up { c.heap.rss() } else { 0 },
-            memory_limit_bytes: c.memory_limit,
-            spans_generated: self.counters.generated,
-            spans_exported: self.counters.exported,
-            spans_dropped: self.counters.dropped_total(),
-            spans_held: held,
-            storage_up: self.storage.reachable(now),
-        });
+        let k = &self.counters;
+        if let Some(t) = &self.tracer {
+            let downstream_up = match (&self.agent, &self.collector) {
+                (Some(a), _) => a.reachable(now),
+                (None, Some(c)) => c.up,
+                (None, None) => true,
+            };
+            self.samples.push(Sample {
+                t: now,
+                component: "tracer",
+                up: t.up,
+                queue_items: t.waiting(),
+                queue_capacity: t.capacity(),
+                queue_bytes: t.waiting_wire(),
+                worker_items: t.in_flight_requests_spans(),
+                bulk_items: t.export_spans(),
+                live_bytes: if t.up { t.heap.live } else { 0 },
+                heap_bytes: if t.up { t.heap.high } else { 0 },
+                rss_bytes: if t.up { t.heap.rss() } else { 0 },
+                memory_limit_bytes: t.cfg.memory.limit,
+                spans_generated: k.generated,
+                spans_exported: k.exported,
+                spans_dropped: k.dropped_total(),
+                spans_held: held,
+                downstream_up,
+            });
+        }
+        if let Some(c) = &self.collector {
+            self.samples.push(Sample {
+                t: now,
+                component: "collector",
+                up: c.up,
+                queue_items: c.size,
+                queue_capacity: Some(c.capacity()),
+                queue_bytes: c.queue_wire_bytes,
+                worker_items: c.worker_items(),
+                bulk_items: c.bulk_items(),
+                live_bytes: if c.up { c.heap.live } else { 0 },
+                heap_bytes: if c.up { c.heap.heap } else { 0 },
+                rss_bytes: if c.up { c.heap.rss() } else { 0 },
+                memory_limit_bytes: c.memory_limit,
+                spans_generated: k.generated,
+                spans_exported: k.exported,
+                spans_dropped: k.dropped_total(),
+                spans_held: held,
+                downstream_up: self.storage.as_ref().is_none_or(|s| s.reachable(now)),
+            });
+        }
         let next = now + self.scenario.sample_interval;
         if next <= self.scenario.duration {
             self.q.schedule_at(next, Event::Sample);
@@ -193,9 +290,13 @@ impl Simulation {
     }
 
     pub(crate) fn event(&mut self, kind: &'static str, detail: String) {
+        self.event_of("collector", kind, detail);
+    }
+
+    pub(crate) fn event_of(&mut self, component: &'static str, kind: &'static str, detail: String) {
         self.events.push(EventRecord {
             t: self.q.now(),
-            component: "collector",
+            component,
             kind,
             detail,
         });
@@ -203,20 +304,43 @@ impl Simulation {
 
     fn finish(mut self) -> RunResult {
         let end = self.scenario.duration;
-        self.collector.account_queue_area(end, &mut self.counters);
-        self.counters.gc_cycles += self.collector.heap.gc_cycles;
-        let held = self.collector.held();
+        let held = self.held();
+        let has_durations = self.scenario.workload.request_duration.is_some();
+        let tracer = self.tracer.as_ref().map(|t| {
+            let mut st = t.stats.clone();
+            st.memory_bound = t.memory_bound(has_durations);
+            st
+        });
+        let (queue_capacity_end, memory_limit) = match (&mut self.collector, &self.tracer) {
+            (Some(c), _) => {
+                c.account_queue_area(end, &mut self.counters);
+                self.counters.gc_cycles += c.heap.gc_cycles;
+                (c.capacity(), c.memory_limit)
+            }
+            (None, Some(t)) => {
+                // No collector: the tracer's process is the one sized.
+                let st = &t.stats;
+                self.counters.peak_rss = st.peak_rss;
+                self.counters.peak_live = st.peak_live;
+                self.counters.oom_kills = st.oom_kills;
+                self.counters.first_oom = st.first_oom;
+                self.counters.restarts = st.restarts;
+                (t.capacity().unwrap_or(0), t.cfg.memory.limit)
+            }
+            (None, None) => (0, None),
+        };
         RunResult {
             scenario: self.scenario.name.clone(),
             seed: self.scenario.seed,
             duration: end,
             held_end: held,
-            queue_capacity_end: self.collector.capacity(),
-            memory_limit: self.collector.memory_limit,
+            queue_capacity_end,
+            memory_limit,
             events_processed: self.q.processed(),
             counters: self.counters,
             samples: self.samples,
             events: self.events,
+            tracer,
         }
     }
 }

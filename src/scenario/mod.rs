@@ -6,6 +6,7 @@
 //! path (`storage.outages[0].start`).
 
 pub mod raw;
+pub mod tracer;
 
 use crate::dist::Sampler;
 use crate::memory::{GoRuntimeConfig, GoVersion, JaegerSpanModel, JaegerStructSizes, SpanShape};
@@ -46,8 +47,12 @@ pub struct Scenario {
     pub seed: u64,
     pub sample_interval: Nanos,
     pub workload: Workload,
-    pub collector: JaegerCollector,
-    pub storage: Storage,
+    /// Stages in pipeline order; at least a tracer or a collector.
+    pub tracer: Option<tracer::Tracer>,
+    pub agent: Option<tracer::Agent>,
+    pub collector: Option<JaegerCollector>,
+    /// Present exactly when the collector is.
+    pub storage: Option<Storage>,
 }
 
 #[derive(Clone, Debug)]
@@ -57,7 +62,8 @@ pub struct Workload {
     pub rate_steps: Vec<(Nanos, f64)>,
     pub spans_per_request: Sampler,
     pub span_size: Sampler,
-    pub shape: SpanShape,
+    /// Time from a request's start to its end; None = spans end as they start.
+    pub request_duration: Option<Sampler>,
 }
 
 #[derive(Clone, Debug)]
@@ -344,12 +350,12 @@ fn set_in_table(
     set_in_item(t.get_mut(seg).expect("present"), &segs[1..], v)
 }
 
-type VResult<T> = Result<T, (String, String)>;
+pub(crate) type VResult<T> = Result<T, (String, String)>;
 
 /// Spans one run may simulate (~20M spans/s: about 25 minutes).
 pub const MAX_EXPECTED_SPANS: f64 = 3e10;
 
-fn bad<T>(field: &str, msg: impl Into<String>) -> VResult<T> {
+pub(crate) fn bad<T>(field: &str, msg: impl Into<String>) -> VResult<T> {
     Err((field.to_string(), msg.into()))
 }
 
@@ -445,7 +451,74 @@ pub fn validate(r: &RawScenario) -> VResult<Scenario> {
     if size.mean() < 1.0 || size.mean() > 64.0 * 1024.0 * 1024.0 {
         return bad("workload.span_size", "mean must be between 1B and 64MiB");
     }
-    let sh = &w.span_shape;
+    let request_duration = match &w.request_duration {
+        None => None,
+        Some(d) => {
+            let smp = d
+                .sampler()
+                .or_else(|e| bad("workload.request_duration", e))?;
+            (smp.mean() > 0.0).then_some(smp)
+        }
+    };
+
+    if r.tracer.is_none() && r.collector.is_none() {
+        return bad(
+            "collector",
+            "a scenario needs a [tracer], a [collector], or both",
+        );
+    }
+    if r.agent.is_some() && r.tracer.is_none() {
+        return bad("agent", "an [agent] receives from a [tracer]: add one");
+    }
+    if r.tracer.is_some() && r.agent.is_none() && r.collector.is_none() {
+        return bad(
+            "tracer",
+            "the tracer exports nowhere: add an [agent] or a [collector]",
+        );
+    }
+    let collector = match &r.collector {
+        Some(c) => {
+            let Some(sh) = &w.span_shape else {
+                return bad(
+                    "workload.span_shape",
+                    "is required with a [collector] (its span memory model needs the tag count)",
+                );
+            };
+            Some(validate_collector(c, sh)?)
+        }
+        None => None,
+    };
+    let storage = match (&r.storage, &r.collector) {
+        (Some(s), Some(_)) => Some(validate_storage(s)?),
+        (None, Some(_)) => return bad("storage", "a [collector] needs a [storage] section"),
+        (Some(_), None) => {
+            return bad("storage", "[storage] is written by a [collector]: add one");
+        }
+        (None, None) => None,
+    };
+    let tracer = r.tracer.as_ref().map(tracer::validate_tracer).transpose()?;
+    let agent = r.agent.as_ref().map(tracer::validate_agent).transpose()?;
+
+    Ok(Scenario {
+        name: m.name.clone(),
+        duration: m.duration.0,
+        seed: m.seed,
+        sample_interval: m.sample_interval.0,
+        workload: Workload {
+            arrivals: w.arrivals,
+            rate_steps: steps,
+            spans_per_request: spr,
+            span_size: size,
+            request_duration,
+        },
+        tracer,
+        agent,
+        collector,
+        storage,
+    })
+}
+
+fn validate_collector(c: &RawCollector, sh: &RawSpanShape) -> VResult<JaegerCollector> {
     if sh.tags > 10_000 {
         return bad("workload.span_shape.tags", "more than 10,000 tags per span");
     }
@@ -458,8 +531,6 @@ pub fn validate(r: &RawScenario) -> VResult<Scenario> {
         service_name_bytes: sh.service_name_bytes,
     };
 
-    // Collector.
-    let c = &r.collector;
     // queue_size = 0 is legal: Jaeger then drops every span (size >= capacity).
     if c.num_workers == 0 || c.num_workers > 100_000 {
         return bad("collector.num_workers", "must be between 1 and 100,000");
@@ -544,10 +615,6 @@ pub fn validate(r: &RawScenario) -> VResult<Scenario> {
         es_key_value: sm.es_key_value.0,
         es_json_per_tag: sm.es_json_per_tag.0,
     };
-    let rs = &c.restart;
-    if rs.backoff_max.0 < rs.backoff_initial.0 {
-        return bad("collector.restart.backoff_max", "is below backoff_initial");
-    }
     let collector = JaegerCollector {
         queue_size: c.queue_size,
         queue_size_memory: c.queue_size_memory.map(|b| b.0),
@@ -558,17 +625,12 @@ pub fn validate(r: &RawScenario) -> VResult<Scenario> {
         runtime,
         memory_limit: mem.limit.map(|b| b.0),
         span_model: JaegerSpanModel::new(go, shape.clone(), sizes),
-        restart: Restart {
-            enabled: rs.enabled,
-            backoff_initial: rs.backoff_initial.0.max(1),
-            backoff_max: rs.backoff_max.0.max(1),
-            backoff_reset: rs.backoff_reset.0,
-            startup: rs.startup.0,
-        },
+        restart: validate_restart(&c.restart, "collector.restart")?,
     };
+    Ok(collector)
+}
 
-    // Storage.
-    let s = &r.storage;
+fn validate_storage(s: &RawStorage) -> VResult<Storage> {
     let latency = s.latency.sampler().or_else(|e| bad("storage.latency", e))?;
     if let Some(t) = s.throughput {
         if t.0 <= 0.0 {
@@ -586,29 +648,7 @@ pub fn validate(r: &RawScenario) -> VResult<Scenario> {
             );
         }
     }
-    let mut outages: Vec<Outage> = Vec::new();
-    for (i, o) in s.outages.iter().enumerate() {
-        if o.duration.0 == 0 {
-            return bad(
-                &format!("storage.outages[{i}].duration"),
-                "must be longer than 0s",
-            );
-        }
-        let out = Outage {
-            start: o.start.0,
-            end: o.start.0.saturating_add(o.duration.0),
-            mode: o.mode,
-        };
-        if let Some(prev) = outages.last() {
-            if out.start < prev.end {
-                return bad(
-                    &format!("storage.outages[{i}].start"),
-                    "outages must be in time order and must not overlap",
-                );
-            }
-        }
-        outages.push(out);
-    }
+    let outages = validate_outages(&s.outages, "storage")?;
     let b = &s.bulk;
     if b.actions == 0 {
         return bad("storage.bulk.actions", "must be at least 1");
@@ -647,20 +687,45 @@ pub fn validate(r: &RawScenario) -> VResult<Scenario> {
             healthcheck_timeout: b.healthcheck_timeout.0,
         },
     };
+    Ok(storage)
+}
 
-    Ok(Scenario {
-        name: m.name.clone(),
-        duration: m.duration.0,
-        seed: m.seed,
-        sample_interval: m.sample_interval.0,
-        workload: Workload {
-            arrivals: w.arrivals,
-            rate_steps: steps,
-            spans_per_request: spr,
-            span_size: size,
-            shape,
-        },
-        collector,
-        storage,
+pub(crate) fn validate_outages(raw: &[RawOutage], stage: &str) -> VResult<Vec<Outage>> {
+    let mut outages: Vec<Outage> = Vec::new();
+    for (i, o) in raw.iter().enumerate() {
+        if o.duration.0 == 0 {
+            return bad(
+                &format!("{stage}.outages[{i}].duration"),
+                "must be longer than 0s",
+            );
+        }
+        let out = Outage {
+            start: o.start.0,
+            end: o.start.0.saturating_add(o.duration.0),
+            mode: o.mode,
+        };
+        if let Some(prev) = outages.last() {
+            if out.start < prev.end {
+                return bad(
+                    &format!("{stage}.outages[{i}].start"),
+                    "outages must be in time order and must not overlap",
+                );
+            }
+        }
+        outages.push(out);
+    }
+    Ok(outages)
+}
+
+pub(crate) fn validate_restart(rs: &RawRestart, field: &str) -> VResult<Restart> {
+    if rs.backoff_max.0 < rs.backoff_initial.0 {
+        return bad(&format!("{field}.backoff_max"), "is below backoff_initial");
+    }
+    Ok(Restart {
+        enabled: rs.enabled,
+        backoff_initial: rs.backoff_initial.0.max(1),
+        backoff_max: rs.backoff_max.0.max(1),
+        backoff_reset: rs.backoff_reset.0,
+        startup: rs.startup.0,
     })
 }

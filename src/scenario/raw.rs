@@ -10,8 +10,19 @@ use serde::Deserialize;
 pub struct RawScenario {
     pub scenario: RawMeta,
     pub workload: RawWorkload,
-    pub collector: RawCollector,
-    pub storage: RawStorage,
+    /// The tracer inside the application process (Envoy's Datadog tracer, an OpenTelemetry
+    /// SDK). Without it, the workload's spans arrive at the collector directly.
+    #[serde(default)]
+    pub tracer: Option<RawTracer>,
+    /// The hop the tracer exports to (a Datadog agent, an OTLP receiver, a stand-in). It
+    /// forwards what it accepts to the collector when there is one.
+    #[serde(default)]
+    pub agent: Option<RawAgent>,
+    #[serde(default)]
+    pub collector: Option<RawCollector>,
+    /// Required with a collector.
+    #[serde(default)]
+    pub storage: Option<RawStorage>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -67,7 +78,13 @@ pub struct RawWorkload {
     pub spans_per_request: DistSpec<f64>,
     /// Span size on the wire (protobuf, as Jaeger's `span.Size()` counts it).
     pub span_size: DistSpec<ByteSize>,
-    pub span_shape: RawSpanShape,
+    /// Shape of a span for the Jaeger collector's memory model (required with a collector).
+    #[serde(default)]
+    pub span_shape: Option<RawSpanShape>,
+    /// How long a request takes from its first span's start to its end (default 0: spans end
+    /// as they start). Tracers hold a request's spans until the trace completes.
+    #[serde(default)]
+    pub request_duration: Option<DistSpec<Duration>>,
 }
 
 fn poisson() -> ArrivalKind {
@@ -369,4 +386,158 @@ impl Default for RawBulk {
             healthcheck_timeout: d_hc_timeout(),
         }
     }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum TracerKind {
+    /// Envoy's Datadog tracer: a buffer per worker thread, flushed to the agent on a timer.
+    EnvoyDatadog,
+    /// An OpenTelemetry SDK BatchSpanProcessor with an OTLP exporter.
+    OtelSdk,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum DdGeneration {
+    /// Envoy <= 1.26 with dd-opentracing-cpp (900 ms flush, 1 s request timeout).
+    DdOpentracingCpp,
+    /// Envoy >= 1.27 with dd-trace-cpp (2 s flush, 2 s request timeout).
+    DdTraceCpp,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum TraceIds {
+    /// Each request is its own trace, complete when the request ends.
+    PerRequest,
+    /// Every request carries the same trace id (e.g. a load generator sending
+    /// `x-datadog-trace-id: 0`): one pending trace per worker, complete only when no request
+    /// is in flight on that worker.
+    Shared,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SdkLanguage {
+    Go,
+    Rust,
+    Python,
+    Java,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum JitterKind {
+    /// delay * U[1 - f, 1 + f] (Go backoff's randomization factor, Python's +-20%).
+    Proportional,
+    /// delay + U[0, additive_jitter) (opentelemetry-otlp Rust).
+    Additive,
+    /// U[0, delay) (OpenTelemetry Java's RetryPolicy).
+    Full,
+}
+
+/// An OTLP exporter's retry policy. Every field defaults to the SDK language's own value.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRetry {
+    pub enabled: Option<bool>,
+    /// Retries after the first attempt.
+    pub max_retries: Option<u32>,
+    pub initial_interval: Option<Duration>,
+    pub max_interval: Option<Duration>,
+    pub multiplier: Option<f64>,
+    pub jitter: Option<JitterKind>,
+    pub randomization_factor: Option<f64>,
+    pub additive_jitter: Option<Duration>,
+    /// Give up once this much time has passed since the first attempt.
+    pub max_elapsed: Option<Duration>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTracerMemory {
+    /// RSS of the process without spans (binary, heap of everything else).
+    pub baseline: ByteSize,
+    /// Container memory limit; none = unlimited.
+    #[serde(default)]
+    pub limit: Option<ByteSize>,
+    /// In-memory bytes of one buffered span: `span_fixed + span_per_wire_byte * wire`.
+    pub span_fixed: ByteSize,
+    pub span_per_wire_byte: f64,
+    /// Bytes per queue slot allocated up front for `max_queue_size` slots (OpenTelemetry
+    /// SDKs with a preallocated channel). Default: the language's own.
+    #[serde(default)]
+    pub queue_slot: Option<ByteSize>,
+    /// Allocator overhead on live bytes (fragmentation), as a fraction.
+    #[serde(default)]
+    pub alloc_overhead: f64,
+    /// Freed memory stays resident (glibc malloc and tcmalloc keep their pages): RSS follows
+    /// the high-water mark of live bytes. Default true.
+    #[serde(default = "yes")]
+    pub retain_freed: bool,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTracer {
+    pub kind: TracerKind,
+    // Envoy + Datadog.
+    pub generation: Option<DdGeneration>,
+    /// Envoy worker threads (`--concurrency`); one tracer and buffer per worker.
+    pub workers: Option<u32>,
+    pub flush_interval: Option<Duration>,
+    pub request_timeout: Option<Duration>,
+    pub trace_ids: Option<TraceIds>,
+    /// Envoy's circuit breaker on the agent cluster (`max_requests`, default 1024).
+    pub max_requests: Option<u64>,
+    /// Opt-in limit on spans buffered per worker; new spans beyond it are dropped.
+    pub span_limit: Option<u64>,
+    /// Opt-in limit on in-memory bytes buffered per worker.
+    pub span_limit_bytes: Option<ByteSize>,
+    /// Opt-in partial flush: write a pending trace's finished spans once this many.
+    pub partial_flush_min_spans: Option<u64>,
+    /// Copies of the encoded payload alive while a flush encodes it (transient).
+    pub payload_copies: Option<f64>,
+    // OpenTelemetry SDK.
+    pub language: Option<SdkLanguage>,
+    pub max_queue_size: Option<u64>,
+    pub scheduled_delay: Option<Duration>,
+    pub max_export_batch_size: Option<u64>,
+    /// The processor's bound on one export, retries included (where the SDK enforces it).
+    pub export_timeout: Option<Duration>,
+    /// The exporter's timeout per attempt (OTEL_EXPORTER_OTLP_TIMEOUT, 10 s).
+    pub exporter_timeout: Option<Duration>,
+    pub max_concurrent_exports: Option<u32>,
+    /// Fraction of traces sampled (spans not sampled are never queued).
+    pub sampler_ratio: Option<f64>,
+    pub retry: Option<RawRetry>,
+    pub memory: RawTracerMemory,
+    #[serde(default)]
+    pub restart: RawRestart,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAgent {
+    /// Time to answer a request when healthy.
+    #[serde(default = "d_agent_latency")]
+    pub latency: DistSpec<Duration>,
+    /// Throughput cap [spans/s]; none = unlimited.
+    #[serde(default)]
+    pub throughput: Option<Rate>,
+    /// Fraction of requests answered with a retryable error (5xx).
+    #[serde(default)]
+    pub error_rate: f64,
+    /// Largest request body accepted; larger ones get 413 (Datadog agent: 25 MB today,
+    /// 50 MB from v7.21, 10 MiB before).
+    #[serde(default)]
+    pub max_payload: Option<ByteSize>,
+    #[serde(default = "d_refuse")]
+    pub refuse_latency: Duration,
+    #[serde(default)]
+    pub outages: Vec<RawOutage>,
+}
+fn d_agent_latency() -> DistSpec<Duration> {
+    DistSpec::Value(Duration(1_000_000))
 }

@@ -20,6 +20,12 @@ pub enum Stream {
     StorageLatency = 4,
     StorageErrors = 5,
     Backoff = 6,
+    RequestDurations = 7,
+    TracerWorkers = 8,
+    AgentLatency = 9,
+    AgentErrors = 10,
+    ExportRetry = 11,
+    Sampling = 12,
 }
 
 /// SplitMix64 (Steele, Lea, Flood 2014): a good 64-bit mixer for deriving seeds.

@@ -64,7 +64,7 @@ fn d_healthy_collector_uses_about_20mb() {
 fn after_recovery_the_queue_drains_and_spans_flow_again() {
     let r = run(&model("jaeger-collector-es-outage-1gib.toml"), &[]);
     let end = r.samples.last().unwrap();
-    assert!(end.storage_up);
+    assert!(end.downstream_up);
     assert!(
         end.queue_items < 1000,
         "queue {} at the end",

@@ -131,7 +131,9 @@ fn check(c: &Case, r: &RunResult) {
     assert_eq!(k.generated, k.exported + k.dropped_total() + r.held_end);
     let d = |x: DropReason| k.dropped[x as usize];
     if d(DropReason::QueueFull) > 0 {
-        assert!(k.first_queue_full.is_some() || r.samples.iter().any(|s| s.queue_capacity == 0));
+        assert!(
+            k.first_queue_full.is_some() || r.samples.iter().any(|s| s.queue_capacity == Some(0))
+        );
     }
     if d(DropReason::Oom) > 0 || d(DropReason::CollectorDown) > 0 {
         assert!(c.has_limit && k.oom_kills > 0);
