@@ -638,19 +638,49 @@ fn print_summary(r: &RunResult, out: &Path, wall: f64) {
         r.seed,
         secs(r.duration)
     );
-    let limit = r
-        .memory_limit
-        .map(|l| format!(" (limit {})", ByteSize(l)))
-        .unwrap_or_default();
-    println!("  peak RSS      {}{}", ByteSize(c.peak_rss), limit);
-    match c.first_oom {
-        Some(t) => println!(
-            "  OOM kills     {} (first at {:.1} s), restarts {}",
-            c.oom_kills,
-            secs(t),
-            c.restarts
-        ),
-        None => println!("  OOM kills     0"),
+    let lim = |l: Option<u64>| {
+        l.map(|l| format!(" (limit {})", ByteSize(l)))
+            .unwrap_or_default()
+    };
+    let has_collector = r.has_collector;
+    if let Some(t) = &r.tracer {
+        let bound = t
+            .memory_bound
+            .map(|b| format!(", bound {}", ByteSize(b)))
+            .unwrap_or_default();
+        println!(
+            "  tracer        peak RSS {}{}{}, peak {} spans buffered",
+            ByteSize(t.peak_rss),
+            lim(t.memory_limit),
+            bound,
+            fmt_count(t.peak_buffered)
+        );
+        if let Some(f) = t.first_oom {
+            println!(
+                "  tracer OOM    {} kills (first at {:.1} s), restarts {}",
+                t.oom_kills,
+                secs(f),
+                t.restarts
+            );
+        }
+    }
+    if has_collector {
+        let who = if r.tracer.is_some() { "collector" } else { "" };
+        println!(
+            "  peak RSS      {}{}{}",
+            ByteSize(c.peak_rss),
+            lim(r.memory_limit),
+            if who.is_empty() { String::new() } else { format!(" ({who})") }
+        );
+        match c.first_oom {
+            Some(t) => println!(
+                "  OOM kills     {} (first at {:.1} s), restarts {}",
+                c.oom_kills,
+                secs(t),
+                c.restarts
+            ),
+            None => println!("  OOM kills     0"),
+        }
     }
     println!(
         "  spans         generated {}, exported {}, dropped {}, held at end {}",
@@ -675,6 +705,7 @@ fn print_summary(r: &RunResult, out: &Path, wall: f64) {
         println!("  drops         {}", reasons.join(", "));
     }
     match c.first_queue_full {
+        _ if !has_collector => {}
         Some(t) => println!(
             "  queue         peak {} spans, first full at {:.1} s, capacity at end {}",
             fmt_count(c.peak_queue),

@@ -224,6 +224,8 @@ pub struct RunResult {
     pub events: Vec<EventRecord>,
     pub events_processed: u64,
     pub tracer: Option<TracerStats>,
+    /// The pipeline has a collector (the summary's unprefixed memory columns are its own).
+    pub has_collector: bool,
 }
 
 impl RunResult {

@@ -341,6 +341,7 @@ impl Simulation {
             samples: self.samples,
             events: self.events,
             tracer,
+            has_collector: self.collector.is_some(),
         }
     }
 }

@@ -33,7 +33,7 @@ use super::agent::Reply;
 use super::{Event, Simulation};
 use crate::memory::NativeHeap;
 use crate::metrics::{DropReason, TracerStats};
-use crate::scenario::tracer::{Tracer, TracerModel};
+use crate::scenario::tracer::{RetryPolicy, Tracer, TracerModel};
 use crate::sim::{Nanos, Slab, Stream, Streams};
 use rand::Rng;
 use rand_pcg::Pcg64;
@@ -61,7 +61,7 @@ pub(crate) struct Export {
 
 /// One Envoy worker's Datadog tracer buffer.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct DdWorker {
+pub struct DdWorker {
     /// Requests in flight on this worker.
     inflight: u64,
     /// Spans of those requests, and their bytes.
@@ -76,10 +76,48 @@ pub(crate) struct DdWorker {
 }
 
 impl DdWorker {
-    fn buffered(&self) -> u64 {
+    /// A request on this worker ends and its spans finish (`WritingSpanBuffer::finishSpan`).
+    /// A per-request trace is complete at once; the shared trace only when no request is in
+    /// flight on the worker, or, with the opt-in partial flush, once `partial` spans finished.
+    pub fn finish_spans(&mut self, wires: &[u32], mem: u64, shared: bool, partial: Option<u64>) {
+        self.inflight -= 1;
+        self.registered -= wires.len() as u64;
+        self.registered_mem -= mem;
+        if shared {
+            self.pending.extend_from_slice(wires);
+            self.pending_mem += mem;
+            let complete = self.inflight == 0;
+            if complete || partial.is_some_and(|p| self.pending.len() as u64 >= p) {
+                self.finished.append(&mut self.pending);
+                self.finished_mem += std::mem::take(&mut self.pending_mem);
+            }
+        } else {
+            self.finished.extend_from_slice(wires);
+            self.finished_mem += mem;
+        }
+    }
+
+    /// A request starts on this worker: its spans are registered.
+    pub fn register(&mut self, spans: u64, mem: u64) {
+        self.inflight += 1;
+        self.registered += spans;
+        self.registered_mem += mem;
+    }
+
+    /// Spans waiting for the flush (complete traces).
+    pub fn finished(&self) -> usize {
+        self.finished.len()
+    }
+
+    /// Finished spans of the shared trace, waiting for it to complete.
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    pub fn buffered(&self) -> u64 {
         self.registered + self.pending.len() as u64 + self.finished.len() as u64
     }
-    fn buffered_mem(&self) -> u64 {
+    pub fn buffered_mem(&self) -> u64 {
         self.registered_mem + self.pending_mem + self.finished_mem
     }
 }
@@ -216,11 +254,13 @@ impl TracerProc {
                     buf = buf.min(b as f64);
                 }
                 // A flush sends at most one buffer; bodies live until the answer or the
-                // timeout, and the timer is re-armed after each flush.
+                // timeout. Sends are at least a flush interval apart (the timer is re-armed
+                // after each flush), so at most timeout / interval + 1 bodies per worker are
+                // alive; one encode's transient copies exist at a time.
                 let per_worker_inflight =
-                    (d.request_timeout.div_ceil(d.flush_interval) + 1).min(d.max_requests) as f64;
+                    (d.request_timeout / d.flush_interval + 1).min(d.max_requests) as f64;
                 let body = n * w_max;
-                d.workers as f64 * (buf + (per_worker_inflight + d.payload_copies) * body)
+                d.workers as f64 * (buf + per_worker_inflight * body) + d.payload_copies * body
             }
             TracerModel::Otel(o) => {
                 if has_request_durations {
@@ -234,6 +274,63 @@ impl TracerProc {
         };
         Some(self.fixed_bytes() + (held * (1.0 + m.alloc_overhead)).ceil() as u64)
     }
+}
+
+/// The opt-in span limit: how many of a new request's spans (in-memory sizes `spans`) a worker
+/// buffering `count` spans of `bytes` bytes admits; the rest are refused.
+pub fn span_limit_admits(
+    limit: Option<u64>,
+    limit_bytes: Option<u64>,
+    mut count: u64,
+    mut bytes: u64,
+    spans: impl Iterator<Item = u64>,
+) -> usize {
+    let mut keep = 0;
+    for s in spans {
+        if limit.is_some_and(|l| count >= l) || limit_bytes.is_some_and(|b| bytes + s > b) {
+            break;
+        }
+        count += 1;
+        bytes += s;
+        keep += 1;
+    }
+    keep
+}
+
+/// BatchSpanProcessor `OnEnd`: queues `span` in a queue of capacity `cap`. When full, Go,
+/// Rust and Java drop the new span; Python's deque drops the oldest. Returns the dropped span.
+pub fn bsp_enqueue(queue: &mut VecDeque<u32>, cap: u64, drop_oldest: bool, span: u32) -> Option<u32> {
+    if (queue.len() as u64) < cap {
+        queue.push_back(span);
+        return None;
+    }
+    if drop_oldest && cap > 0 {
+        let old = queue.pop_front();
+        queue.push_back(span);
+        old
+    } else {
+        Some(span)
+    }
+}
+
+/// When an export that started at `started` and failed at `now` after `retries` retries is
+/// tried again, or None when it is given up: out of retries, past the policy's elapsed-time
+/// cap, or past the export's deadline. `u` is a uniform draw for the jitter.
+pub fn next_retry(
+    p: &RetryPolicy,
+    deadline: Option<Nanos>,
+    started: Nanos,
+    now: Nanos,
+    retries: u32,
+    u: f64,
+) -> Option<Nanos> {
+    if !p.enabled || retries >= p.max_retries {
+        return None;
+    }
+    let at = now.saturating_add(p.delay(retries + 1, u));
+    let in_time = p.max_elapsed.is_none_or(|m| at - started < m)
+        && deadline.is_none_or(|d| at < started.saturating_add(d));
+    in_time.then_some(at)
 }
 
 macro_rules! tr {
@@ -327,19 +424,14 @@ impl Simulation {
         let mut refused = 0u64;
         if let TracerModel::Datadog(d) = &t.cfg.model {
             let w = &t.workers[worker as usize];
-            let (mut count, mut bytes) = (w.buffered(), w.buffered_mem());
-            let mut keep = 0;
-            for &wire in wires.iter() {
-                let s = t.cfg.memory.span_bytes(wire);
-                if d.span_limit.is_some_and(|l| count >= l)
-                    || d.span_limit_bytes.is_some_and(|b| bytes + s > b)
-                {
-                    break;
-                }
-                count += 1;
-                bytes += s;
-                keep += 1;
-            }
+            let m = &t.cfg.memory;
+            let keep = span_limit_admits(
+                d.span_limit,
+                d.span_limit_bytes,
+                w.buffered(),
+                w.buffered_mem(),
+                wires.iter().map(|&x| m.span_bytes(x)),
+            );
             refused = (wires.len() - keep) as u64;
             wires.truncate(keep);
         }
@@ -352,10 +444,7 @@ impl Simulation {
         let mem: u64 = wires.iter().map(|&w| t.cfg.memory.span_bytes(w)).sum();
         t.active_spans += wires.len() as u64;
         if let TracerModel::Datadog(_) = t.cfg.model {
-            let w = &mut t.workers[worker as usize];
-            w.inflight += 1;
-            w.registered += wires.len() as u64;
-            w.registered_mem += mem;
+            t.workers[worker as usize].register(wires.len() as u64, mem);
         }
         self.tracer_alloc(mem, 0);
         self.tracer_note_buffered();
@@ -381,48 +470,23 @@ impl Simulation {
         let now = self.q.now();
         let t = tr!(self);
         t.active_spans -= r.wires.len() as u64;
-        let wire_sum: u64 = r.wires.iter().map(|&w| w as u64).sum();
         match &t.cfg.model {
             TracerModel::Datadog(d) => {
                 let (shared, partial) = (d.shared_trace, d.partial_flush_min_spans);
+                t.waiting_wire += r.wires.iter().map(|&w| w as u64).sum::<u64>();
                 let w = &mut t.workers[r.worker as usize];
-                w.inflight -= 1;
-                w.registered -= r.wires.len() as u64;
-                w.registered_mem -= r.mem;
-                t.waiting_wire += wire_sum;
-                if shared {
-                    w.pending.extend_from_slice(&r.wires);
-                    w.pending_mem += r.mem;
-                    let complete = w.inflight == 0;
-                    if complete || partial.is_some_and(|p| w.pending.len() as u64 >= p) {
-                        w.finished.append(&mut w.pending);
-                        w.finished_mem += std::mem::take(&mut w.pending_mem);
-                    }
-                } else {
-                    w.finished.extend_from_slice(&r.wires);
-                    w.finished_mem += r.mem;
-                }
+                w.finish_spans(&r.wires, r.mem, shared, partial);
                 t.recycle(r.wires);
             }
             TracerModel::Otel(o) => {
                 let (cap, drop_oldest) = (o.max_queue_size, o.drop_oldest);
                 let mut dropped = 0u64;
                 for &wire in r.wires.iter() {
-                    if t.queue.len() as u64 >= cap {
+                    t.waiting_wire += wire as u64;
+                    if let Some(old) = bsp_enqueue(&mut t.queue, cap, drop_oldest, wire) {
                         dropped += 1;
-                        let old = if drop_oldest {
-                            let old = t.queue.pop_front().expect("full queue");
-                            t.queue.push_back(wire);
-                            old
-                        } else {
-                            wire
-                        };
                         t.heap.free(t.cfg.memory.span_bytes(old));
-                        t.waiting_wire += wire as u64;
                         t.waiting_wire -= old as u64;
-                    } else {
-                        t.queue.push_back(wire);
-                        t.waiting_wire += wire as u64;
                     }
                 }
                 t.recycle(r.wires);
@@ -568,17 +632,12 @@ impl Simulation {
                     // Envoy's Datadog driver: no retry.
                     return self.export_finished(slot, Some(DropReason::ExportFailed));
                 };
-                let p = &o.retry;
                 let (started, retries) = (e.started, e.retries);
-                let next = retries + 1;
-                let delay = p.delay(next, t.rng_retry.r#gen::<f64>());
-                let at = now.saturating_add(delay);
-                let in_time = p.max_elapsed.is_none_or(|m| at - started < m)
-                    && o.export_deadline
-                        .is_none_or(|d| at < started.saturating_add(d));
-                if p.enabled && retries < p.max_retries && in_time {
+                let u = t.rng_retry.r#gen::<f64>();
+                let retry_at = next_retry(&o.retry, o.export_deadline, started, now, retries, u);
+                if let Some(at) = retry_at {
                     let epoch = t.epoch;
-                    t.exports.get_mut(slot).expect("live export").retries = next;
+                    t.exports.get_mut(slot).expect("live export").retries = retries + 1;
                     self.q.schedule_at(at, Event::ExportRetry { epoch, slot });
                 } else {
                     self.export_finished(slot, Some(DropReason::ExportFailed));
