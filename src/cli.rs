@@ -670,7 +670,11 @@ fn print_summary(r: &RunResult, out: &Path, wall: f64) {
             "  peak RSS      {}{}{}",
             ByteSize(c.peak_rss),
             lim(r.memory_limit),
-            if who.is_empty() { String::new() } else { format!(" ({who})") }
+            if who.is_empty() {
+                String::new()
+            } else {
+                format!(" ({who})")
+            }
         );
         match c.first_oom {
             Some(t) => println!(

@@ -299,7 +299,12 @@ pub fn span_limit_admits(
 
 /// BatchSpanProcessor `OnEnd`: queues `span` in a queue of capacity `cap`. When full, Go,
 /// Rust and Java drop the new span; Python's deque drops the oldest. Returns the dropped span.
-pub fn bsp_enqueue(queue: &mut VecDeque<u32>, cap: u64, drop_oldest: bool, span: u32) -> Option<u32> {
+pub fn bsp_enqueue(
+    queue: &mut VecDeque<u32>,
+    cap: u64,
+    drop_oldest: bool,
+    span: u32,
+) -> Option<u32> {
     if (queue.len() as u64) < cap {
         queue.push_back(span);
         return None;

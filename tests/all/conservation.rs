@@ -4,7 +4,7 @@
 use crate::common::*;
 use tracesim::metrics::RunResult;
 
-fn check(r: &RunResult) {
+pub fn check(r: &RunResult) {
     assert!(!r.samples.is_empty());
     for s in &r.samples {
         assert_eq!(
@@ -13,10 +13,21 @@ fn check(r: &RunResult) {
             "at t = {} ns",
             s.t
         );
-        assert_eq!(s.spans_held, s.queue_items + s.worker_items + s.bulk_items);
         if !s.up {
-            assert_eq!(s.spans_held, 0, "a dead process holds nothing");
+            assert_eq!(
+                s.queue_items + s.worker_items + s.bulk_items,
+                0,
+                "a dead process holds nothing"
+            );
         }
+    }
+    // The components' buffers at one instant add up to what the pipeline holds.
+    for rows in r.samples.chunk_by(|a, b| a.t == b.t) {
+        let parts: u64 = rows
+            .iter()
+            .map(|s| s.queue_items + s.worker_items + s.bulk_items)
+            .sum();
+        assert_eq!(rows[0].spans_held, parts, "at t = {} ns", rows[0].t);
     }
     let c = &r.counters;
     assert_eq!(c.generated, c.exported + c.dropped_total() + r.held_end);
@@ -31,6 +42,11 @@ fn conservation_in_every_bundled_scenario() {
         "jaeger-collector-es-outage-1gib.toml",
         "jaeger-collector-es-outage-15mib.toml",
         "jaeger-collector-healthy.toml",
+        "istio-ingress-datadog.toml",
+        "istio-ingress-datadog-span-limit.toml",
+        "otel-sdk-collector-refused.toml",
+        "otel-sdk-collector-hung.toml",
+        "otel-sdk-collector-outage.toml",
     ] {
         let r = run(&model(m), &["scenario.duration=\"8m\""]);
         check(&r);

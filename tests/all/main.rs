@@ -11,3 +11,4 @@ mod jaeger_story;
 mod properties;
 mod queueing_theory;
 mod sweeps;
+mod tracers;
