@@ -16,6 +16,8 @@ const EXAMPLES: &str = "\
 Examples:
   tracesim run models/jaeger-collector-es-outage.toml
   tracesim run models/jaeger-collector-es-outage.toml --set collector.queue_size_memory=15MiB --set collector.memory.limit=200MB
+  tracesim run models/istio-ingress-datadog.toml --set tracer.span_limit=10000
+  tracesim sweep models/otel-sdk-collector-hung.toml --vary tracer.max_queue_size=2048,20000,200000 --set tracer.memory.limit=1GiB
   tracesim sweep models/jaeger-collector-es-outage-1gib.toml --vary collector.queue_size_memory=5MiB,15MiB,40MiB,80MiB --replications 20
   tracesim compare models/jaeger-collector-es-outage.toml --variant 'refuse' --variant 'hang: storage.outages.0.mode=hang'
   tracesim recommend models/jaeger-collector-es-outage.toml --memory-limit 200MiB --outage 10m

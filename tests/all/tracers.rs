@@ -486,3 +486,35 @@ fn tracer_scenarios_are_deterministic() {
     assert_eq!(rec(&a), rec(&b));
     assert_eq!(a.summary_record(), b.summary_record());
 }
+
+#[test]
+fn tracer_input_errors_name_the_field() {
+    let bad = |base: &str, set: &str, field: &str| {
+        let text = tracesim::scenario::apply_overrides("t", base, &[set.to_string()]).unwrap();
+        let e = tracesim::scenario::parse("t", &text).expect_err(set);
+        assert_eq!(e.field, field, "{e}");
+    };
+    let dd = model("istio-ingress-datadog.toml");
+    let otel = model("otel-sdk-collector-hung.toml");
+    bad(&dd, "tracer.language=\"go\"", "tracer.language");
+    bad(&dd, "tracer.span_limit=0", "tracer.span_limit");
+    bad(&dd, "tracer.sampler_ratio=0.1", "tracer.sampler_ratio");
+    bad(
+        &otel,
+        "tracer.max_export_batch_size=5000",
+        "tracer.max_export_batch_size",
+    );
+    bad(&otel, "tracer.workers=4", "tracer.workers");
+    bad(
+        &otel,
+        "tracer.retry.multiplier=0.5",
+        "tracer.retry.multiplier",
+    );
+    bad(&otel, "tracer.memory.limit=\"1MiB\"", "tracer.memory.limit");
+    bad(
+        &otel,
+        "agent.outages.0.duration=\"0s\"",
+        "agent.outages[0].duration",
+    );
+    bad(&otel, "tracer.kind=\"zipkin\"", "tracer.kind");
+}
