@@ -58,6 +58,11 @@ pub enum Command {
     /// Recommend a queue size and memory limit for a scenario and an outage.
     #[command(after_help = RECOMMEND_HELP)]
     Recommend(crate::recommend::RecommendArgs),
+    /// Compare a scenario with a measured memory series (CSV or Prometheus JSON): errors,
+    /// peak, time to plateau, replication band.
+    Validate(crate::validate::ValidateArgs),
+    /// Fit scenario parameters to measured memory series (Nelder-Mead, log scale, bounded).
+    Calibrate(crate::validate::CalibrateArgs),
 }
 
 const SWEEP_HELP: &str = "\
@@ -220,6 +225,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Merge(a) => cmd_merge(a),
         Command::Compare(a) => cmd_compare(a),
         Command::Recommend(a) => crate::recommend::cmd_recommend(a),
+        Command::Validate(a) => crate::validate::cmd_validate(a),
+        Command::Calibrate(a) => crate::validate::cmd_calibrate(a),
     }
 }
 

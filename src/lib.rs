@@ -19,6 +19,7 @@
 pub mod cli;
 pub mod compare;
 pub mod dist;
+pub mod measured;
 pub mod memory;
 pub mod metrics;
 pub mod output;
@@ -29,4 +30,5 @@ pub mod sim;
 pub mod stats;
 pub mod sweep;
 pub mod units;
+pub mod validate;
 pub mod workload;

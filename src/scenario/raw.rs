@@ -462,9 +462,20 @@ pub struct RawTracerMemory {
     /// Container memory limit; none = unlimited.
     #[serde(default)]
     pub limit: Option<ByteSize>,
-    /// In-memory bytes of one buffered span: `span_fixed + span_per_wire_byte * wire`.
+    /// In-memory bytes of one buffered span: `span_fixed + span_attributes *
+    /// span_per_attribute + span_per_wire_byte * max(0, wire - wire_inline)`.
     pub span_fixed: ByteSize,
     pub span_per_wire_byte: f64,
+    /// Attributes (tags) per span, and the heap bytes each costs beyond its wire bytes
+    /// (the key-value struct, allocator rounding).
+    #[serde(default)]
+    pub span_attributes: u32,
+    #[serde(default)]
+    pub span_per_attribute: ByteSize,
+    /// Wire bytes whose in-memory form is not on the heap per span (ids, timestamps held
+    /// inline in a preallocated slot).
+    #[serde(default)]
+    pub wire_inline: ByteSize,
     /// Bytes per queue slot allocated up front for `max_queue_size` slots (OpenTelemetry
     /// SDKs with a preallocated channel). Default: the language's own.
     #[serde(default)]

@@ -16,6 +16,9 @@ pub struct NativeMemory {
     pub limit: Option<u64>,
     pub span_fixed: u64,
     pub span_per_wire_byte: f64,
+    /// `span_attributes * span_per_attribute`.
+    pub span_attr_bytes: u64,
+    pub wire_inline: u64,
     /// Bytes allocated up front per queue slot.
     pub queue_slot: u64,
     pub alloc_overhead: f64,
@@ -26,7 +29,8 @@ impl NativeMemory {
     /// In-memory bytes of one buffered span of `wire` bytes.
     #[inline]
     pub fn span_bytes(&self, wire: u32) -> u64 {
-        self.span_fixed + (self.span_per_wire_byte * wire as f64) as u64
+        let heap_wire = (wire as u64).saturating_sub(self.wire_inline);
+        self.span_fixed + self.span_attr_bytes + (self.span_per_wire_byte * heap_wire as f64) as u64
     }
 }
 
@@ -454,6 +458,8 @@ pub(super) fn validate_tracer(t: &RawTracer) -> VResult<Tracer> {
             limit: m.limit.map(|b| b.0),
             span_fixed: m.span_fixed.0,
             span_per_wire_byte: m.span_per_wire_byte,
+            span_attr_bytes: m.span_attributes as u64 * m.span_per_attribute.0,
+            wire_inline: m.wire_inline.0,
             queue_slot,
             alloc_overhead: m.alloc_overhead,
             retain_freed: m.retain_freed,

@@ -1,0 +1,425 @@
+//! Reading measured memory series: CSV (a time column and a value column) and Prometheus
+//! `query_range` JSON (matrix results). Every error names the file, the line (CSV) or the
+//! series, and the column or label.
+//!
+//! * Time: seconds, relative or Unix epoch (anything above 1e9 is taken as epoch and made
+//!   relative to the first sample). Must increase strictly.
+//! * Values: bytes. A number is bytes when the column is named `*bytes*` (as
+//!   `container_memory_working_set_bytes`, `rss_bytes`) or `--unit` says what it is; a value
+//!   with its unit (`512MiB`) is always understood. Anything else is refused, rather than
+//!   guessing that `512` meant MiB.
+
+use crate::units::ByteSize;
+use std::fmt;
+use std::path::Path;
+
+#[derive(Debug, Clone)]
+pub struct MeasureError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for MeasureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(l) = self.line {
+            write!(f, ":{l}")?;
+        }
+        if !self.field.is_empty() {
+            write!(f, ": `{}`", self.field)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for MeasureError {}
+
+/// How to read a file.
+#[derive(Clone, Debug, Default)]
+pub struct ReadOptions {
+    /// Time column (default: the first of t_s, time, timestamp, t).
+    pub time_column: Option<String>,
+    /// Value column (default: the first of rss_bytes, working_set_bytes, value, bytes).
+    pub value_column: Option<String>,
+    /// Unit of plain numbers (`B`, `KiB`, `MiB`, `MB`...).
+    pub unit: Option<String>,
+    /// Prometheus: pick the series whose labels include these.
+    pub labels: Vec<(String, String)>,
+}
+
+/// A measured series, times relative to its first sample.
+#[derive(Clone, Debug)]
+pub struct Series {
+    pub file: String,
+    pub t: Vec<f64>,
+    pub bytes: Vec<f64>,
+    /// First time a `spans_dropped` column turned positive, when the file has one.
+    pub first_drop: Option<f64>,
+}
+
+impl Series {
+    /// Linear interpolation at `t` (None outside the series).
+    pub fn at(&self, t: f64) -> Option<f64> {
+        if self.t.is_empty() || t < self.t[0] || t > *self.t.last()? {
+            return None;
+        }
+        let i = self.t.partition_point(|&x| x <= t);
+        if i == 0 {
+            return Some(self.bytes[0]);
+        }
+        if i >= self.t.len() {
+            return self.bytes.last().copied();
+        }
+        let (t0, t1) = (self.t[i - 1], self.t[i]);
+        let (v0, v1) = (self.bytes[i - 1], self.bytes[i]);
+        Some(v0 + (v1 - v0) * (t - t0) / (t1 - t0))
+    }
+
+    pub fn duration(&self) -> f64 {
+        self.t.last().copied().unwrap_or(0.0)
+    }
+}
+
+fn unit_factor(unit: &str) -> Option<f64> {
+    ByteSize::parse(&format!("1{}", unit.trim())).ok().map(|b| b.0 as f64)
+}
+
+pub fn read(path: &Path, opts: &ReadOptions) -> Result<Series, MeasureError> {
+    let file = path.display().to_string();
+    let err = |line: Option<usize>, field: &str, message: String| MeasureError {
+        file: file.clone(),
+        line,
+        field: field.to_string(),
+        message,
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| err(None, "", format!("cannot read the measurement file: {e}")))?;
+    if let Some(u) = &opts.unit {
+        if unit_factor(u).is_none() {
+            return Err(err(None, "", format!("`--unit {u}` is not a byte unit such as MiB")));
+        }
+    }
+    if text.trim().is_empty() {
+        return Err(err(None, "", "the file is empty".into()));
+    }
+    let is_json = path.extension().is_some_and(|e| e == "json") || text.trim_start().starts_with('{');
+    if is_json {
+        read_prometheus(&file, &text, opts)
+    } else {
+        read_csv(&file, &text, opts)
+    }
+}
+
+fn pick(headers: &[String], want: &Option<String>, defaults: &[&str], what: &str) -> Result<usize, String> {
+    match want {
+        Some(w) => headers
+            .iter()
+            .position(|h| h == w)
+            .ok_or_else(|| format!("no {what} column `{w}` (columns: {})", headers.join(", "))),
+        None => defaults
+            .iter()
+            .find_map(|d| headers.iter().position(|h| h == d))
+            .ok_or_else(|| {
+                format!(
+                    "no {what} column: name one with --{what}-column (columns: {})",
+                    headers.join(", ")
+                )
+            }),
+    }
+}
+
+/// A value with its unit, or a number in `unit`.
+fn parse_value(raw: &str, unit: Option<f64>) -> Result<f64, String> {
+    let raw = raw.trim();
+    if let Ok(x) = raw.parse::<f64>() {
+        if !x.is_finite() {
+            return Err(format!("`{raw}` is not a finite number"));
+        }
+        return match unit {
+            Some(f) => Ok(x * f),
+            None => Err(format!(
+                "`{raw}` has no unit: name the column *_bytes, write the unit (512MiB) or pass --unit"
+            )),
+        };
+    }
+    ByteSize::parse(raw)
+        .map(|b| b.0 as f64)
+        .map_err(|_| format!("`{raw}` is not a number or a size such as 512MiB"))
+}
+
+fn check_times(t: &mut [f64]) -> Result<(), (usize, String)> {
+    for i in 1..t.len() {
+        if t[i] <= t[i - 1] {
+            return Err((i, format!("time {} is not after {}: times must increase", t[i], t[i - 1])));
+        }
+    }
+    if let Some(&t0) = t.first() {
+        if t0 > 1e9 || t0 < 0.0 {
+            // Unix epoch seconds (or a shifted clock): make it relative.
+            for x in t.iter_mut() {
+                *x -= t0;
+            }
+        } else if t0 > 0.0 {
+            for x in t.iter_mut() {
+                *x -= t0;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn read_csv(file: &str, text: &str, opts: &ReadOptions) -> Result<Series, MeasureError> {
+    let err = |line: Option<usize>, field: &str, message: String| MeasureError {
+        file: file.to_string(),
+        line,
+        field: field.to_string(),
+        message,
+    };
+    let mut rd = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = rd
+        .headers()
+        .map_err(|e| err(Some(1), "", format!("malformed CSV header: {e}")))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let ti = pick(&headers, &opts.time_column, &["t_s", "time", "timestamp", "t"], "time")
+        .map_err(|m| err(Some(1), "", m))?;
+    let vi = pick(
+        &headers,
+        &opts.value_column,
+        &["rss_bytes", "working_set_bytes", "value", "bytes"],
+        "value",
+    )
+    .map_err(|m| err(Some(1), "", m))?;
+    let vname = headers[vi].clone();
+    let unit = match &opts.unit {
+        Some(u) => unit_factor(u),
+        None if vname.contains("bytes") => Some(1.0),
+        None => None,
+    };
+    let di = headers.iter().position(|h| h == "spans_dropped");
+    let (mut t, mut v) = (Vec::new(), Vec::new());
+    let mut first_drop_row = None;
+    for (i, rec) in rd.records().enumerate() {
+        let line = i + 2;
+        let rec = rec.map_err(|e| err(Some(line), "", format!("malformed CSV: {e}")))?;
+        let tv = rec.get(ti).unwrap_or("").trim();
+        let tx: f64 = tv
+            .parse()
+            .ok()
+            .filter(|x: &f64| x.is_finite())
+            .ok_or_else(|| err(Some(line), &headers[ti], format!("`{tv}` is not a time in seconds")))?;
+        let vx = parse_value(rec.get(vi).unwrap_or(""), unit)
+            .map_err(|m| err(Some(line), &vname, m))?;
+        if vx < 0.0 {
+            return Err(err(Some(line), &vname, "memory cannot be negative".into()));
+        }
+        if let (Some(d), None) = (di, first_drop_row) {
+            if rec.get(d).and_then(|x| x.trim().parse::<f64>().ok()).is_some_and(|x| x > 0.0) {
+                first_drop_row = Some(t.len());
+            }
+        }
+        t.push(tx);
+        v.push(vx);
+    }
+    if t.len() < 2 {
+        return Err(err(None, "", format!("{} data rows: a series needs at least 2", t.len())));
+    }
+    check_times(&mut t).map_err(|(i, m)| err(Some(i + 2), &headers[ti], m))?;
+    let first_drop = first_drop_row.map(|i| t[i]);
+    Ok(Series {
+        file: file.to_string(),
+        t,
+        bytes: v,
+        first_drop,
+    })
+}
+
+fn read_prometheus(file: &str, text: &str, opts: &ReadOptions) -> Result<Series, MeasureError> {
+    let err = |field: &str, message: String| MeasureError {
+        file: file.to_string(),
+        line: None,
+        field: field.to_string(),
+        message,
+    };
+    let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| MeasureError {
+        file: file.to_string(),
+        line: Some(e.line()),
+        field: String::new(),
+        message: format!("malformed JSON: {e}"),
+    })?;
+    if let Some(s) = doc.get("status").and_then(|s| s.as_str()) {
+        if s != "success" {
+            return Err(err("status", format!("the query did not succeed (`{s}`)")));
+        }
+    }
+    let data = doc.get("data").ok_or_else(|| err("data", "missing: not a Prometheus query_range answer".into()))?;
+    let rt = data.get("resultType").and_then(|r| r.as_str()).unwrap_or("");
+    if rt != "matrix" {
+        return Err(err(
+            "data.resultType",
+            format!("is `{rt}`: export a range query (query_range), which gives a matrix"),
+        ));
+    }
+    let result = data
+        .get("result")
+        .and_then(|r| r.as_array())
+        .ok_or_else(|| err("data.result", "missing or not a list".into()))?;
+    let labels_of = |s: &serde_json::Value| -> Vec<(String, String)> {
+        s.get("metric")
+            .and_then(|m| m.as_object())
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let fmt_labels = |l: &[(String, String)]| {
+        let parts: Vec<String> = l.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
+        format!("{{{}}}", parts.join(", "))
+    };
+    let matching: Vec<&serde_json::Value> = result
+        .iter()
+        .filter(|s| {
+            let l = labels_of(s);
+            opts.labels.iter().all(|(k, v)| l.iter().any(|(a, b)| a == k && b == v))
+        })
+        .collect();
+    let series = match matching.len() {
+        0 if result.is_empty() => return Err(err("data.result", "no series: the query matched nothing".into())),
+        0 => {
+            return Err(err(
+                "data.result",
+                format!(
+                    "no series has the labels asked for; series: {}",
+                    result.iter().map(|s| fmt_labels(&labels_of(s))).collect::<Vec<_>>().join("; ")
+                ),
+            ));
+        }
+        1 => matching[0],
+        n => {
+            return Err(err(
+                "data.result",
+                format!(
+                    "{n} series: pick one with --label NAME=VALUE; series: {}",
+                    matching.iter().map(|s| fmt_labels(&labels_of(s))).collect::<Vec<_>>().join("; ")
+                ),
+            ));
+        }
+    };
+    let labels = labels_of(series);
+    let name = labels
+        .iter()
+        .find(|(k, _)| k == "__name__")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let unit = match &opts.unit {
+        Some(u) => unit_factor(u),
+        None if name.contains("bytes") => Some(1.0),
+        None => None,
+    };
+    let where_ = format!("series {}", fmt_labels(&labels));
+    let values = series
+        .get("values")
+        .and_then(|v| v.as_array())
+        .ok_or_else(|| err(&where_, "has no `values` list".into()))?;
+    let (mut t, mut v) = (Vec::new(), Vec::new());
+    for (i, p) in values.iter().enumerate() {
+        let pt = p.as_array().filter(|a| a.len() == 2).ok_or_else(|| {
+            err(&where_, format!("point {i} is not a [time, \"value\"] pair"))
+        })?;
+        let tx = pt[0]
+            .as_f64()
+            .ok_or_else(|| err(&where_, format!("point {i}: the time is not a number")))?;
+        let raw = match &pt[1] {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let vx = parse_value(&raw, unit).map_err(|m| {
+            err(
+                &where_,
+                if name.is_empty() && opts.unit.is_none() {
+                    format!("point {i}: {m} (the series has no __name__ to say it is bytes)")
+                } else {
+                    format!("point {i}: {m}")
+                },
+            )
+        })?;
+        t.push(tx);
+        v.push(vx);
+    }
+    if t.len() < 2 {
+        return Err(err(&where_, format!("{} points: a series needs at least 2", t.len())));
+    }
+    check_times(&mut t).map_err(|(i, m)| err(&where_, format!("point {i}: {m}")))?;
+    Ok(Series {
+        file: file.to_string(),
+        t,
+        bytes: v,
+        first_drop: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmp(name: &str, text: &str) -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!("tracesim-measured-{}-{name}", std::process::id()));
+        std::fs::write(&d, text).unwrap();
+        d
+    }
+
+    #[test]
+    fn csv_with_epoch_times_and_bytes() {
+        let p = tmp("a.csv", "time,rss_bytes\n1700000000,100\n1700000001,200\n");
+        let s = read(&p, &ReadOptions::default()).unwrap();
+        assert_eq!(s.t, [0.0, 1.0]);
+        assert_eq!(s.at(0.5), Some(150.0));
+        assert_eq!(s.at(2.0), None);
+    }
+
+    #[test]
+    fn csv_errors_name_line_and_column() {
+        let p = tmp("b.csv", "t_s,value\n0,100\n1,200\n");
+        let e = read(&p, &ReadOptions::default()).unwrap_err();
+        assert!(e.message.contains("no unit"), "{e}");
+        assert_eq!((e.line, e.field.as_str()), (Some(2), "value"));
+        let ok = read(&p, &ReadOptions { unit: Some("MiB".into()), ..Default::default() }).unwrap();
+        assert_eq!(ok.bytes[1], 200.0 * 1048576.0);
+        let p = tmp("c.csv", "t_s,rss_bytes\n0,1\n2,2\n1,3\n");
+        let e = read(&p, &ReadOptions::default()).unwrap_err();
+        assert_eq!(e.line, Some(4), "{e}");
+        let p = tmp("d.csv", "t_s,rss_bytes\n0,1\nx,2\n");
+        assert_eq!(read(&p, &ReadOptions::default()).unwrap_err().line, Some(3));
+        let p = tmp("e.csv", "");
+        assert!(read(&p, &ReadOptions::default()).unwrap_err().message.contains("empty"));
+        let p = tmp("f.csv", "t_s,rss_bytes\n");
+        assert!(read(&p, &ReadOptions::default()).unwrap_err().message.contains("0 data rows"));
+        let p = tmp("g.csv", "t_s,rss_bytes\n0,12MiB\n1,13MiB\n");
+        assert_eq!(read(&p, &ReadOptions::default()).unwrap().bytes[0], 12.0 * 1048576.0);
+    }
+
+    #[test]
+    fn prometheus_matrix_pick_by_label() {
+        let j = r#"{"status":"success","data":{"resultType":"matrix","result":[
+          {"metric":{"__name__":"container_memory_working_set_bytes","pod":"a"},"values":[[1700000000,"100"],[1700000015,"300"]]},
+          {"metric":{"__name__":"container_memory_working_set_bytes","pod":"b"},"values":[[1700000000,"5"],[1700000015,"6"]]}]}}"#;
+        let p = tmp("p.json", j);
+        let e = read(&p, &ReadOptions::default()).unwrap_err();
+        assert!(e.message.contains("2 series") && e.message.contains("pod=\"b\""), "{e}");
+        let o = ReadOptions { labels: vec![("pod".into(), "a".into())], ..Default::default() };
+        let s = read(&p, &o).unwrap();
+        assert_eq!(s.t, [0.0, 15.0]);
+        assert_eq!(s.bytes, [100.0, 300.0]);
+        let p = tmp("q.json", r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#);
+        assert!(read(&p, &o).unwrap_err().message.contains("matrix"));
+        let p = tmp("r.json", r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"5"],[2,"6"]]}]}}"#);
+        assert!(read(&p, &ReadOptions::default()).unwrap_err().message.contains("__name__"));
+    }
+}

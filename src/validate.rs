@@ -1,0 +1,866 @@
+//! `tracesim validate` and `tracesim calibrate`: how far a scenario is from measured memory
+//! series, and fitting the parameters a user cannot know to them.
+//!
+//! Alignment: simulated time = measured time + offset. The offset is given, or, when the
+//! scenario has an outage after t = 0 (agent or storage), found by matching the moment the
+//! measured memory starts to rise (5% of its range) with the moment the simulated one does;
+//! without such an outage it is 0. Both curves are
+//! compared on the simulation's sample grid where both exist (the measurement linearly
+//! interpolated).
+//!
+//! Metrics (anchors §C): RMSE, MAPE, max absolute error, error at the peak, time to plateau
+//! (first time the curve is within 2% of its range from its maximum), first drop where both
+//! sides have one, and the share of the measured points inside the simulation's replication
+//! band (min..max over replications).
+//!
+//! Calibration minimises the mean MAPE over the measured runs with Nelder-Mead (argmin) on a
+//! log scale, within bounds (default: the scenario's value / 10 .. x 10).
+
+use crate::cli::{Failure, usage};
+use crate::measured::{self, ReadOptions, Series};
+use crate::metrics::DropReason;
+use crate::pipeline::Simulation;
+use crate::scenario::{self, Scenario};
+use crate::sim::rng::derive_seed;
+use crate::sim::{NS_PER_SEC, secs};
+use crate::units::ByteSize;
+use anyhow::Context;
+use clap::Args;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// The simulated curve of one component: per sample time, mean and band over replications.
+#[derive(Clone, Debug)]
+pub struct SimCurve {
+    pub t: Vec<f64>,
+    pub mean: Vec<f64>,
+    pub lo: Vec<f64>,
+    pub hi: Vec<f64>,
+    pub first_drop: Option<f64>,
+}
+
+/// The component whose memory is compared: the collector when there is one, else the tracer.
+pub fn default_component(sc: &Scenario) -> &'static str {
+    if sc.collector.is_some() { "collector" } else { "tracer" }
+}
+
+pub fn simulate(sc: &Scenario, component: &str, replications: u64) -> SimCurve {
+    let runs: Vec<_> = (0..replications)
+        .into_par_iter()
+        .map(|r| {
+            let seed = if replications == 1 { sc.seed } else { derive_seed(sc.seed, r) };
+            Simulation::new(sc, Some(seed)).run()
+        })
+        .collect();
+    let rows = |i: usize| -> Vec<(f64, f64)> {
+        runs[i]
+            .samples
+            .iter()
+            .filter(|s| s.component == component)
+            .map(|s| (secs(s.t), s.rss_bytes as f64))
+            .collect()
+    };
+    let first = rows(0);
+    let mut curve = SimCurve {
+        t: first.iter().map(|x| x.0).collect(),
+        mean: vec![0.0; first.len()],
+        lo: vec![f64::INFINITY; first.len()],
+        hi: vec![0.0; first.len()],
+        first_drop: None,
+    };
+    for i in 0..runs.len() {
+        for (k, (_, v)) in rows(i).into_iter().enumerate().take(first.len()) {
+            curve.mean[k] += v / runs.len() as f64;
+            curve.lo[k] = curve.lo[k].min(v);
+            curve.hi[k] = curve.hi[k].max(v);
+        }
+    }
+    // The first span dropped because a buffer was full (the measured `spans_dropped` of an
+    // SDK counts its queue-full drops).
+    let drops: Vec<f64> = runs
+        .iter()
+        .filter_map(|r| {
+            let by = &r.counters.first_drop_by;
+            [DropReason::QueueFull, DropReason::TracerQueueFull]
+                .iter()
+                .filter_map(|d| by[*d as usize])
+                .min()
+                .map(secs)
+        })
+        .collect();
+    if drops.len() == runs.len() && !drops.is_empty() {
+        curve.first_drop = Some(drops.iter().sum::<f64>() / drops.len() as f64);
+    }
+    curve
+}
+
+/// Start of the first outage after t = 0 (agent or storage), seconds.
+pub fn outage_start(sc: &Scenario) -> Option<f64> {
+    let a = sc.agent.iter().flat_map(|a| a.outages.iter());
+    let s = sc.storage.iter().flat_map(|s| s.outages.iter());
+    a.chain(s)
+        .map(|o| o.start)
+        .filter(|&t| t > 0)
+        .min()
+        .map(|t| t as f64 / NS_PER_SEC as f64)
+}
+
+/// When a memory curve starts to rise: 5% of its range above its starting level.
+pub fn rise_start(t: &[f64], bytes: &[f64]) -> f64 {
+    if bytes.is_empty() {
+        return 0.0;
+    }
+    let n0 = (bytes.len() / 50).max(1);
+    let base = bytes[..n0].iter().cloned().fold(f64::INFINITY, f64::min);
+    let max = bytes.iter().cloned().fold(0.0, f64::max);
+    let th = base + 0.05 * (max - base);
+    t.iter()
+        .zip(bytes)
+        .find(|(_, v)| **v > th)
+        .map_or(0.0, |(t, _)| *t)
+}
+
+/// How a measured series compares with a simulated curve.
+#[derive(Clone, Debug)]
+pub struct Comparison {
+    pub file: String,
+    pub offset: f64,
+    pub t: Vec<f64>,
+    pub measured: Vec<f64>,
+    pub simulated: Vec<f64>,
+    pub lo: Vec<f64>,
+    pub hi: Vec<f64>,
+    pub rmse: f64,
+    pub mape: f64,
+    pub max_abs: f64,
+    pub peak_measured: f64,
+    pub peak_simulated: f64,
+    pub plateau_measured: f64,
+    pub plateau_simulated: f64,
+    pub first_drop_measured: Option<f64>,
+    pub first_drop_simulated: Option<f64>,
+    pub inside_band: f64,
+}
+
+impl Comparison {
+    pub fn peak_error(&self) -> f64 {
+        (self.peak_simulated - self.peak_measured) / self.peak_measured
+    }
+}
+
+fn plateau_time(t: &[f64], v: &[f64]) -> f64 {
+    let max = v.iter().cloned().fold(f64::MIN, f64::max);
+    let min = v.iter().cloned().fold(f64::MAX, f64::min);
+    let th = max - 0.02 * (max - min);
+    t.iter().zip(v).find(|(_, x)| **x >= th).map_or(0.0, |(t, _)| *t)
+}
+
+pub fn compare(m: &Series, sim: &SimCurve, offset: f64) -> Option<Comparison> {
+    let mut c = Comparison {
+        file: m.file.clone(),
+        offset,
+        t: vec![],
+        measured: vec![],
+        simulated: vec![],
+        lo: vec![],
+        hi: vec![],
+        rmse: 0.0,
+        mape: 0.0,
+        max_abs: 0.0,
+        peak_measured: 0.0,
+        peak_simulated: 0.0,
+        plateau_measured: 0.0,
+        plateau_simulated: 0.0,
+        first_drop_measured: m.first_drop.map(|t| t + offset),
+        first_drop_simulated: sim.first_drop,
+        inside_band: 0.0,
+    };
+    for k in 0..sim.t.len() {
+        let Some(mv) = m.at(sim.t[k] - offset) else {
+            continue;
+        };
+        c.t.push(sim.t[k]);
+        c.measured.push(mv);
+        c.simulated.push(sim.mean[k]);
+        c.lo.push(sim.lo[k]);
+        c.hi.push(sim.hi[k]);
+    }
+    let n = c.t.len();
+    if n < 2 {
+        return None;
+    }
+    let (mut se, mut ape, mut inside) = (0.0, 0.0, 0usize);
+    for k in 0..n {
+        let e = c.simulated[k] - c.measured[k];
+        se += e * e;
+        ape += e.abs() / c.measured[k].max(1.0);
+        c.max_abs = c.max_abs.max(e.abs());
+        // The band, widened by 0.5% for a deterministic model (min = max).
+        let slack = 0.005 * c.hi[k];
+        if c.measured[k] >= c.lo[k] - slack && c.measured[k] <= c.hi[k] + slack {
+            inside += 1;
+        }
+    }
+    c.rmse = (se / n as f64).sqrt();
+    c.mape = ape / n as f64;
+    c.inside_band = inside as f64 / n as f64;
+    c.peak_measured = c.measured.iter().cloned().fold(0.0, f64::max);
+    c.peak_simulated = c.simulated.iter().cloned().fold(0.0, f64::max);
+    c.plateau_measured = plateau_time(&c.t, &c.measured);
+    c.plateau_simulated = plateau_time(&c.t, &c.simulated);
+    Some(c)
+}
+
+// ---- CLI ----
+
+#[derive(Args, Debug, Clone)]
+pub struct MeasuredArgs {
+    /// Time column of CSV measurements (default: t_s, time, timestamp or t)
+    #[arg(long, value_name = "NAME")]
+    pub time_column: Option<String>,
+    /// Value column of CSV measurements (default: rss_bytes, working_set_bytes, value or bytes)
+    #[arg(long, value_name = "NAME")]
+    pub value_column: Option<String>,
+    /// Unit of plain numbers in the measurements (B, KiB, MiB, MB...)
+    #[arg(long)]
+    pub unit: Option<String>,
+    /// Prometheus JSON: the series with this label (repeatable): --label pod=collector-0
+    #[arg(long = "label", value_name = "NAME=VALUE")]
+    pub labels: Vec<String>,
+    /// Seconds to add to measured times to align them with simulated ones (default: found
+    /// by matching the scenario's outage start with the measured rise)
+    #[arg(long, allow_hyphen_values = true)]
+    pub offset: Option<f64>,
+    /// Component to compare: tracer or collector (default: the collector if any)
+    #[arg(long)]
+    pub component: Option<String>,
+}
+
+impl MeasuredArgs {
+    fn read_options(&self) -> Result<ReadOptions, Failure> {
+        let mut labels = vec![];
+        for l in &self.labels {
+            let (k, v) = l
+                .split_once('=')
+                .ok_or_else(|| usage(format!("--label {l}: write NAME=VALUE")))?;
+            labels.push((k.trim().to_string(), v.trim().trim_matches('"').to_string()));
+        }
+        Ok(ReadOptions {
+            time_column: self.time_column.clone(),
+            value_column: self.value_column.clone(),
+            unit: self.unit.clone(),
+            labels,
+        })
+    }
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = VALIDATE_HELP)]
+pub struct ValidateArgs {
+    /// Scenario file (TOML)
+    pub scenario: PathBuf,
+    /// Measured memory series: CSV or Prometheus query_range JSON
+    #[arg(long, required = true)]
+    pub measured: PathBuf,
+    #[command(flatten)]
+    pub input: MeasuredArgs,
+    /// Override a scenario field: --set PATH=VALUE (repeatable)
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub overrides: Vec<String>,
+    /// Replications of the simulation (its band)
+    #[arg(long, default_value_t = 10)]
+    pub replications: u64,
+    /// Fail (exit 1) when MAPE or the peak error exceeds this: --tolerance 10%
+    #[arg(long)]
+    pub tolerance: Option<String>,
+    /// Output folder (default: output/<scenario>-validate)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+const VALIDATE_HELP: &str = "\
+Writes validation.csv (time, measured and simulated RSS, the replication band, the error) and
+validation_summary.csv (RMSE, MAPE, max error, peak error, time to plateau, first drop, share
+inside the band).
+
+Examples:
+  tracesim validate models/validation/otel-rs-bsp.toml --measured ../shared/measurements/rs_hang_r2000_p1k_q200k.csv --tolerance 10%
+  tracesim validate s.toml --measured prometheus.json --label pod=jaeger-collector-0 --offset -120";
+
+fn parse_fraction(s: &str) -> Result<f64, Failure> {
+    let t = s.trim();
+    let v = if let Some(p) = t.strip_suffix('%') {
+        p.trim().parse::<f64>().map(|x| x / 100.0)
+    } else {
+        t.parse::<f64>()
+    };
+    v.ok()
+        .filter(|x| x.is_finite() && *x >= 0.0)
+        .ok_or_else(|| usage(format!("`{s}` is not a fraction such as 10% or 0.1")))
+}
+
+fn read_measured(path: &Path, opts: &ReadOptions) -> Result<Series, Failure> {
+    measured::read(path, opts).map_err(|e| Failure {
+        code: 2,
+        error: e.into(),
+    })
+}
+
+fn pick_component(sc: &Scenario, want: &Option<String>) -> Result<&'static str, Failure> {
+    match want.as_deref() {
+        None => Ok(default_component(sc)),
+        Some("tracer") if sc.tracer.is_some() => Ok("tracer"),
+        Some("collector") if sc.collector.is_some() => Ok("collector"),
+        Some(c) => Err(usage(format!(
+            "--component {c}: the scenario has no such component (tracer or collector)"
+        ))),
+    }
+}
+
+/// The offset: given, or (with an outage after t = 0) the one that makes the measured rise
+/// start when the simulated one does.
+fn align(sc: &Scenario, m: &Series, sim: &SimCurve, given: Option<f64>) -> f64 {
+    given.unwrap_or_else(|| match outage_start(sc) {
+        Some(_) => rise_start(&sim.t, &sim.mean) - rise_start(&m.t, &m.bytes),
+        None => 0.0,
+    })
+}
+
+fn fmt_opt(x: Option<f64>) -> String {
+    x.map(|v| format!("{v:.3}")).unwrap_or_default()
+}
+
+const SUMMARY_HEADER: [&str; 15] = [
+    "file",
+    "offset_s",
+    "points",
+    "rmse_bytes",
+    "mape",
+    "max_abs_error_bytes",
+    "peak_measured_bytes",
+    "peak_simulated_bytes",
+    "peak_error",
+    "plateau_measured_s",
+    "plateau_simulated_s",
+    "plateau_error_s",
+    "first_drop_measured_s",
+    "first_drop_simulated_s",
+    "inside_band",
+];
+
+fn summary_row(c: &Comparison) -> Vec<String> {
+    vec![
+        c.file.clone(),
+        format!("{:.3}", c.offset),
+        c.t.len().to_string(),
+        format!("{:.0}", c.rmse),
+        format!("{:.5}", c.mape),
+        format!("{:.0}", c.max_abs),
+        format!("{:.0}", c.peak_measured),
+        format!("{:.0}", c.peak_simulated),
+        format!("{:.5}", c.peak_error()),
+        format!("{:.3}", c.plateau_measured),
+        format!("{:.3}", c.plateau_simulated),
+        format!("{:.3}", c.plateau_simulated - c.plateau_measured),
+        fmt_opt(c.first_drop_measured),
+        fmt_opt(c.first_drop_simulated),
+        format!("{:.4}", c.inside_band),
+    ]
+}
+
+fn curve_rows(c: &Comparison) -> impl Iterator<Item = Vec<String>> + '_ {
+    (0..c.t.len()).map(move |k| {
+        vec![
+            c.file.clone(),
+            c.t[k].to_string(),
+            format!("{:.0}", c.measured[k]),
+            format!("{:.0}", c.simulated[k]),
+            format!("{:.0}", c.lo[k]),
+            format!("{:.0}", c.hi[k]),
+            format!("{:.0}", c.simulated[k] - c.measured[k]),
+        ]
+    })
+}
+
+const CURVE_HEADER: [&str; 7] = [
+    "file",
+    "t_s",
+    "measured_bytes",
+    "simulated_bytes",
+    "simulated_low_bytes",
+    "simulated_high_bytes",
+    "error_bytes",
+];
+
+fn print_comparison(c: &Comparison) {
+    println!("{}", c.file);
+    println!(
+        "  aligned       offset {:+.1} s, {} points",
+        c.offset,
+        c.t.len()
+    );
+    println!(
+        "  error         MAPE {:.1}%, RMSE {}, max {}",
+        c.mape * 100.0,
+        ByteSize(c.rmse as u64),
+        ByteSize(c.max_abs as u64)
+    );
+    println!(
+        "  peak          measured {}, simulated {} ({:+.1}%)",
+        ByteSize(c.peak_measured as u64),
+        ByteSize(c.peak_simulated as u64),
+        c.peak_error() * 100.0
+    );
+    println!(
+        "  plateau       measured {:.1} s, simulated {:.1} s ({:+.1} s)",
+        c.plateau_measured,
+        c.plateau_simulated,
+        c.plateau_simulated - c.plateau_measured
+    );
+    if let (Some(a), Some(b)) = (c.first_drop_measured, c.first_drop_simulated) {
+        println!("  queue full    measured {a:.1} s, simulated {b:.1} s ({:+.1} s)", b - a);
+    }
+    println!(
+        "  band          {:.0}% of measured points inside the replication band",
+        c.inside_band * 100.0
+    );
+}
+
+pub fn cmd_validate(a: ValidateArgs) -> Result<(), Failure> {
+    if a.replications == 0 || a.replications > 10_000 {
+        return Err(usage("--replications must be between 1 and 10,000"));
+    }
+    let tolerance = a.tolerance.as_deref().map(parse_fraction).transpose()?;
+    let opts = a.input.read_options()?;
+    let loaded = scenario::load(&a.scenario, &a.overrides)?;
+    let sc = &loaded.scenario;
+    let component = pick_component(sc, &a.input.component)?;
+    let m = read_measured(&a.measured, &opts)?;
+    let sim = simulate(sc, component, a.replications);
+    let offset = align(sc, &m, &sim, a.input.offset);
+    let c = compare(&m, &sim, offset).ok_or_else(|| {
+        usage(format!(
+            "the measurement ({:.0} s) and the simulation ({:.0} s) do not overlap with offset {offset:+.1} s",
+            m.duration(),
+            secs(sc.duration)
+        ))
+    })?;
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| crate::cli::default_out(&a.scenario, "validate"));
+    let curve = crate::output::csv_bytes(
+        &CURVE_HEADER.map(String::from),
+        curve_rows(&c),
+    )?;
+    let summary = crate::output::csv_bytes(
+        &SUMMARY_HEADER.map(String::from),
+        std::iter::once(summary_row(&c)),
+    )?;
+    crate::output::write_folder(
+        &out,
+        &[("validation.csv", curve), ("validation_summary.csv", summary)],
+    )?;
+    print_comparison(&c);
+    println!("  wrote         {}/{{validation.csv, validation_summary.csv}}", out.display());
+    if let Some(tol) = tolerance {
+        if c.mape > tol || c.peak_error().abs() > tol {
+            return Err(Failure {
+                code: 1,
+                error: anyhow::anyhow!(
+                    "outside the tolerance of {:.1}%: MAPE {:.1}%, peak error {:+.1}%",
+                    tol * 100.0,
+                    c.mape * 100.0,
+                    c.peak_error() * 100.0
+                ),
+            });
+        }
+        println!("  check         within {:.1}%", tol * 100.0);
+    }
+    Ok(())
+}
+
+// ---- calibrate ----
+
+#[derive(Args, Debug)]
+#[command(after_help = CALIBRATE_HELP)]
+pub struct CalibrateArgs {
+    /// Scenario file (TOML)
+    pub scenario: PathBuf,
+    /// A measured run: 'FILE' or 'FILE: PATH=VALUE; PATH=VALUE' for the scenario settings of
+    /// that run (repeatable)
+    #[arg(long, required = true, value_name = "FILE[: SETTINGS]")]
+    pub measured: Vec<String>,
+    /// Parameters to fit: PATH or PATH=LOW..HIGH, comma-separated or repeated
+    #[arg(long, required = true, value_delimiter = ',', value_name = "PATH[=LOW..HIGH]")]
+    pub fit: Vec<String>,
+    #[command(flatten)]
+    pub input: MeasuredArgs,
+    /// Override a scenario field for every run: --set PATH=VALUE (repeatable)
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub overrides: Vec<String>,
+    /// Most objective evaluations of the optimiser
+    #[arg(long, default_value_t = 120)]
+    pub iterations: u64,
+    /// Output folder (default: output/<scenario>-calibrate)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+const CALIBRATE_HELP: &str = "\
+Fits the named scenario parameters to one or several measured runs at once: minimises their
+mean MAPE with Nelder-Mead (argmin) on a log scale, within bounds (default: the scenario's
+value / 10 .. x 10). Writes calibrated.toml (the scenario with the fitted values, commented)
+and calibration.csv (each run's errors before and after).
+
+Examples:
+  tracesim calibrate models/validation/otel-rs-bsp.toml --measured ../shared/measurements/rs_hang_r2000_p1k_q200k.csv --fit tracer.memory.queue_slot,tracer.memory.span_per_attribute
+  tracesim calibrate s.toml --measured 'a.csv' --measured 'b.csv: workload.rate=4000/s' --fit tracer.memory.span_fixed=100B..10KiB";
+
+/// A parameter to fit: its path, how to write a value back, and its bounds.
+#[derive(Clone, Debug)]
+pub struct FitParam {
+    pub path: String,
+    pub initial: f64,
+    pub low: f64,
+    pub high: f64,
+    kind: ValueKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum ValueKind {
+    Bytes,
+    Seconds,
+    PerSecond,
+    Float,
+    Integer,
+}
+
+fn parse_quantity(s: &str) -> Option<(f64, ValueKind)> {
+    use crate::units::{Duration, Rate};
+    if let Ok(b) = ByteSize::parse(s) {
+        return Some((b.0 as f64, ValueKind::Bytes));
+    }
+    if let Ok(d) = Duration::parse(s) {
+        return Some((d.0 as f64 / 1e9, ValueKind::Seconds));
+    }
+    if let Ok(r) = Rate::parse(s) {
+        return Some((r.0, ValueKind::PerSecond));
+    }
+    None
+}
+
+impl FitParam {
+    fn render(&self, x: f64) -> String {
+        match self.kind {
+            ValueKind::Bytes => format!("\"{}B\"", x.round().max(0.0) as u64),
+            ValueKind::Seconds => format!("\"{}ms\"", (x * 1000.0).round().max(0.0) as u64),
+            ValueKind::PerSecond => format!("\"{x:.6}/s\""),
+            ValueKind::Float => format!("{x:.6}"),
+            ValueKind::Integer => format!("{}", x.round() as i64),
+        }
+    }
+    pub fn set(&self, x: f64) -> String {
+        format!("{}={}", self.path, self.render(x))
+    }
+}
+
+/// Reads a parameter's current value from the scenario text and its bounds from `spec`.
+pub fn fit_param(text: &str, spec: &str) -> Result<FitParam, String> {
+    let (path, bounds) = match spec.split_once('=') {
+        Some((p, b)) => (p.trim(), Some(b.trim())),
+        None => (spec.trim(), None),
+    };
+    let doc: toml_edit::DocumentMut = text.parse().map_err(|e| format!("{e}"))?;
+    let mut item: &toml_edit::Item = doc.as_item();
+    for seg in path.split('.') {
+        if seg.parse::<usize>().is_ok() {
+            return Err(format!("--fit {path}: indexed fields are not supported"));
+        }
+        item = item.get(seg).ok_or_else(|| {
+            format!("--fit {path}: the scenario has no field `{path}` (write it in the file first)")
+        })?;
+    }
+    let v = item
+        .as_value()
+        .ok_or_else(|| format!("--fit {path}: not a single value"))?;
+    let (initial, kind) = if let Some(i) = v.as_integer() {
+        (i as f64, ValueKind::Integer)
+    } else if let Some(f) = v.as_float() {
+        (f, ValueKind::Float)
+    } else if let Some(s) = v.as_str() {
+        parse_quantity(s).ok_or_else(|| format!("--fit {path}: `{s}` is not a number with a unit"))?
+    } else {
+        return Err(format!("--fit {path}: not a number"));
+    };
+    let (low, high) = match bounds {
+        Some(b) => {
+            let (l, h) = b
+                .split_once("..")
+                .ok_or_else(|| format!("--fit {spec}: bounds are written LOW..HIGH"))?;
+            let q = |s: &str| -> Result<f64, String> {
+                s.trim()
+                    .parse::<f64>()
+                    .ok()
+                    .or_else(|| parse_quantity(s.trim()).map(|x| x.0))
+                    .ok_or_else(|| format!("--fit {spec}: `{s}` is not a value"))
+            };
+            (q(l)?, q(h)?)
+        }
+        None if initial > 0.0 => (initial / 10.0, initial * 10.0),
+        None => {
+            return Err(format!(
+                "--fit {path}: the scenario's value is {initial}: give bounds (PATH=LOW..HIGH)"
+            ));
+        }
+    };
+    if !(low > 0.0 && high > low) {
+        return Err(format!("--fit {spec}: bounds must satisfy 0 < LOW < HIGH"));
+    }
+    Ok(FitParam {
+        path: path.to_string(),
+        initial: initial.clamp(low, high),
+        low,
+        high,
+        kind,
+    })
+}
+
+/// One measured run and the scenario settings it was recorded with.
+pub struct Run {
+    pub series: Series,
+    pub overrides: Vec<String>,
+}
+
+/// The calibration problem: scenario text, runs, parameters.
+pub struct Problem<'a> {
+    pub text: &'a str,
+    pub file: &'a str,
+    pub base: &'a [String],
+    pub runs: &'a [Run],
+    pub params: &'a [FitParam],
+    pub component: Option<String>,
+    pub offset: Option<f64>,
+}
+
+impl Problem<'_> {
+    fn scenario(&self, run: &Run, x: &[f64]) -> Result<Scenario, String> {
+        let mut o: Vec<String> = self.base.to_vec();
+        o.extend(run.overrides.iter().cloned());
+        o.extend(self.params.iter().zip(x).map(|(p, v)| p.set(*v)));
+        let t = scenario::apply_overrides(self.file, self.text, &o).map_err(|e| e.to_string())?;
+        scenario::parse(self.file, &t).map_err(|e| e.to_string())
+    }
+
+    /// Each run's comparison at parameter values `x`.
+    pub fn evaluate(&self, x: &[f64]) -> Result<Vec<Comparison>, String> {
+        self.runs
+            .par_iter()
+            .map(|run| {
+                let sc = self.scenario(run, x)?;
+                let comp = match self.component.as_deref() {
+                    Some(c) => c.to_string(),
+                    None => default_component(&sc).to_string(),
+                };
+                let sim = simulate(&sc, &comp, 1);
+                let off = align(&sc, &run.series, &sim, self.offset);
+                compare(&run.series, &sim, off)
+                    .ok_or_else(|| format!("{}: no overlap with the simulation", run.series.file))
+            })
+            .collect()
+    }
+
+    /// Mean MAPE at log-scale point `u`, with a penalty outside the bounds.
+    fn cost(&self, u: &[f64]) -> f64 {
+        let mut penalty = 0.0;
+        let x: Vec<f64> = self
+            .params
+            .iter()
+            .zip(u)
+            .map(|(p, &ui)| {
+                let (lo, hi) = (p.low.ln(), p.high.ln());
+                let c = ui.clamp(lo, hi);
+                penalty += (ui - c).abs();
+                c.exp()
+            })
+            .collect();
+        match self.evaluate(&x) {
+            Ok(cs) => cs.iter().map(|c| c.mape).sum::<f64>() / cs.len() as f64 + penalty,
+            Err(_) => 1e6,
+        }
+    }
+}
+
+struct Objective<'a, 'b>(&'b Problem<'a>);
+
+impl argmin::core::CostFunction for Objective<'_, '_> {
+    type Param = Vec<f64>;
+    type Output = f64;
+    fn cost(&self, u: &Self::Param) -> Result<f64, argmin::core::Error> {
+        Ok(self.0.cost(u))
+    }
+}
+
+/// Fits the parameters; returns their values.
+pub fn fit(problem: &Problem, max_evals: u64) -> anyhow::Result<Vec<f64>> {
+    use argmin::core::{Executor, State};
+    use argmin::solver::neldermead::NelderMead;
+    let u0: Vec<f64> = problem.params.iter().map(|p| p.initial.ln()).collect();
+    let mut simplex = vec![u0.clone()];
+    for i in 0..u0.len() {
+        let mut v = u0.clone();
+        // A step of ~35%, towards the wider side of the bounds.
+        let p = &problem.params[i];
+        let step = if (p.high.ln() - u0[i]) >= (u0[i] - p.low.ln()) { 0.3 } else { -0.3 };
+        v[i] += step;
+        simplex.push(v);
+    }
+    let solver = NelderMead::new(simplex).with_sd_tolerance(1e-5)?;
+    let n = u0.len() as u64 + 1;
+    let res = Executor::new(Objective(problem), solver)
+        .configure(|s| s.max_iters(max_evals / n.max(1) + 10))
+        .run()?;
+    let best = res
+        .state()
+        .get_best_param()
+        .cloned()
+        .unwrap_or(u0);
+    Ok(problem
+        .params
+        .iter()
+        .zip(best)
+        .map(|(p, u)| u.clamp(p.low.ln(), p.high.ln()).exp())
+        .collect())
+}
+
+fn parse_measured_spec(spec: &str) -> (PathBuf, Vec<String>) {
+    match spec.split_once(": ") {
+        Some((f, sets)) => (
+            PathBuf::from(f.trim()),
+            sets.split(';')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
+        ),
+        None => (PathBuf::from(spec.trim()), vec![]),
+    }
+}
+
+pub fn cmd_calibrate(a: CalibrateArgs) -> Result<(), Failure> {
+    let opts = a.input.read_options()?;
+    let loaded = scenario::load(&a.scenario, &a.overrides)?;
+    let file = a.scenario.display().to_string();
+    let text = loaded.text.clone();
+    let mut runs = vec![];
+    for spec in &a.measured {
+        let (path, overrides) = parse_measured_spec(spec);
+        let series = read_measured(&path, &opts)?;
+        // Check the run's settings before fitting anything.
+        let t = scenario::apply_overrides(&file, &text, &overrides)?;
+        let sc = scenario::parse(&file, &t)?;
+        pick_component(&sc, &a.input.component)?;
+        runs.push(Run { series, overrides });
+    }
+    let mut params = vec![];
+    for f in &a.fit {
+        params.push(fit_param(&text, f).map_err(usage)?);
+    }
+    if params.is_empty() {
+        return Err(usage("--fit names no parameter"));
+    }
+    let problem = Problem {
+        text: &text,
+        file: &file,
+        base: &[],
+        runs: &runs,
+        params: &params,
+        component: a.input.component.clone(),
+        offset: a.input.offset,
+    };
+    let initial: Vec<f64> = params.iter().map(|p| p.initial).collect();
+    let before = problem.evaluate(&initial).map_err(usage)?;
+    eprintln!(
+        "calibrating {} parameter(s) on {} run(s), at most {} simulations each...",
+        params.len(),
+        runs.len(),
+        a.iterations
+    );
+    let x = fit(&problem, a.iterations).context("the optimiser failed")?;
+    let after = problem.evaluate(&x).map_err(usage)?;
+
+    // The fitted scenario: the file with the fitted values, and a header saying so.
+    let sets: Vec<String> = params.iter().zip(&x).map(|(p, v)| p.set(*v)).collect();
+    let fitted = scenario::apply_overrides(&file, &text, &sets)?;
+    let mean = |cs: &[Comparison]| cs.iter().map(|c| c.mape).sum::<f64>() / cs.len() as f64;
+    let mut header = format!(
+        "# calibrated by `tracesim calibrate` (tracesim {}) from {} against {} measured run(s):\n",
+        env!("CARGO_PKG_VERSION"),
+        file,
+        runs.len()
+    );
+    for r in &runs {
+        header.push_str(&format!("#   {} {}\n", r.series.file, r.overrides.join("; ")));
+    }
+    for (p, v) in params.iter().zip(&x) {
+        header.push_str(&format!(
+            "#   {} = {} (was {}, bounds {}..{})\n",
+            p.path,
+            p.render(*v),
+            p.render(p.initial),
+            p.render(p.low),
+            p.render(p.high)
+        ));
+    }
+    header.push_str(&format!(
+        "#   mean MAPE {:.2}% -> {:.2}%\n\n",
+        mean(&before) * 100.0,
+        mean(&after) * 100.0
+    ));
+    let mut rows = vec![];
+    for (b, c) in before.iter().zip(&after) {
+        let mut r = summary_row(c);
+        r.insert(1, format!("{:.5}", b.mape));
+        r.insert(2, format!("{:.5}", b.peak_error()));
+        rows.push(r);
+    }
+    let mut h: Vec<String> = SUMMARY_HEADER.map(String::from).to_vec();
+    h.insert(1, "mape_before".into());
+    h.insert(2, "peak_error_before".into());
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| crate::cli::default_out(&a.scenario, "calibrate"));
+    let csv = crate::output::csv_bytes(&h, rows.into_iter())?;
+    let mut curves = vec![];
+    for c in &after {
+        curves.extend(curve_rows(c));
+    }
+    let curve = crate::output::csv_bytes(&CURVE_HEADER.map(String::from), curves.into_iter())?;
+    crate::output::write_folder(
+        &out,
+        &[
+            ("calibrated.toml", format!("{header}{fitted}").into_bytes()),
+            ("calibration.csv", csv),
+            ("validation.csv", curve),
+        ],
+    )?;
+    for (p, v) in params.iter().zip(&x) {
+        println!("  {} = {}  (was {})", p.path, p.render(*v), p.render(p.initial));
+    }
+    for (b, c) in before.iter().zip(&after) {
+        println!(
+            "  {}: MAPE {:.1}% -> {:.1}%, peak error {:+.1}%, plateau {:+.1} s",
+            c.file,
+            b.mape * 100.0,
+            c.mape * 100.0,
+            c.peak_error() * 100.0,
+            c.plateau_simulated - c.plateau_measured
+        );
+    }
+    println!(
+        "  wrote {}/{{calibrated.toml, calibration.csv, validation.csv}}",
+        out.display()
+    );
+    Ok(())
+}
