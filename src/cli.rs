@@ -63,6 +63,8 @@ pub enum Command {
     Validate(crate::validate::ValidateArgs),
     /// Fit scenario parameters to measured memory series (Nelder-Mead, log scale, bounded).
     Calibrate(crate::validate::CalibrateArgs),
+    /// Run a command and record its process tree's RSS into a measured CSV.
+    Measure(crate::measure::MeasureArgs),
 }
 
 const SWEEP_HELP: &str = "\
@@ -227,6 +229,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Recommend(a) => crate::recommend::cmd_recommend(a),
         Command::Validate(a) => crate::validate::cmd_validate(a),
         Command::Calibrate(a) => crate::validate::cmd_calibrate(a),
+        Command::Measure(a) => crate::measure::cmd_measure(a),
     }
 }
 

@@ -77,13 +77,26 @@ impl Series {
         Some(v0 + (v1 - v0) * (t - t0) / (t1 - t0))
     }
 
+    /// The series without its first `skip` seconds (a process's start-up, before the
+    /// program allocated what it always holds).
+    pub fn skip(mut self, skip: f64) -> Series {
+        let i = self.t.partition_point(|&x| x < skip);
+        if i + 2 <= self.t.len() {
+            self.t.drain(..i);
+            self.bytes.drain(..i);
+        }
+        self
+    }
+
     pub fn duration(&self) -> f64 {
         self.t.last().copied().unwrap_or(0.0)
     }
 }
 
 fn unit_factor(unit: &str) -> Option<f64> {
-    ByteSize::parse(&format!("1{}", unit.trim())).ok().map(|b| b.0 as f64)
+    ByteSize::parse(&format!("1{}", unit.trim()))
+        .ok()
+        .map(|b| b.0 as f64)
 }
 
 pub fn read(path: &Path, opts: &ReadOptions) -> Result<Series, MeasureError> {
@@ -98,13 +111,18 @@ pub fn read(path: &Path, opts: &ReadOptions) -> Result<Series, MeasureError> {
         .map_err(|e| err(None, "", format!("cannot read the measurement file: {e}")))?;
     if let Some(u) = &opts.unit {
         if unit_factor(u).is_none() {
-            return Err(err(None, "", format!("`--unit {u}` is not a byte unit such as MiB")));
+            return Err(err(
+                None,
+                "",
+                format!("`--unit {u}` is not a byte unit such as MiB"),
+            ));
         }
     }
     if text.trim().is_empty() {
         return Err(err(None, "", "the file is empty".into()));
     }
-    let is_json = path.extension().is_some_and(|e| e == "json") || text.trim_start().starts_with('{');
+    let is_json =
+        path.extension().is_some_and(|e| e == "json") || text.trim_start().starts_with('{');
     if is_json {
         read_prometheus(&file, &text, opts)
     } else {
@@ -112,7 +130,12 @@ pub fn read(path: &Path, opts: &ReadOptions) -> Result<Series, MeasureError> {
     }
 }
 
-fn pick(headers: &[String], want: &Option<String>, defaults: &[&str], what: &str) -> Result<usize, String> {
+fn pick(
+    headers: &[String],
+    want: &Option<String>,
+    defaults: &[&str],
+    what: &str,
+) -> Result<usize, String> {
     match want {
         Some(w) => headers
             .iter()
@@ -152,19 +175,20 @@ fn parse_value(raw: &str, unit: Option<f64>) -> Result<f64, String> {
 fn check_times(t: &mut [f64]) -> Result<(), (usize, String)> {
     for i in 1..t.len() {
         if t[i] <= t[i - 1] {
-            return Err((i, format!("time {} is not after {}: times must increase", t[i], t[i - 1])));
+            return Err((
+                i,
+                format!(
+                    "time {} is not after {}: times must increase",
+                    t[i],
+                    t[i - 1]
+                ),
+            ));
         }
     }
+    // Relative to the first sample (Unix epoch seconds included).
     if let Some(&t0) = t.first() {
-        if t0 > 1e9 || t0 < 0.0 {
-            // Unix epoch seconds (or a shifted clock): make it relative.
-            for x in t.iter_mut() {
-                *x -= t0;
-            }
-        } else if t0 > 0.0 {
-            for x in t.iter_mut() {
-                *x -= t0;
-            }
+        for x in t.iter_mut() {
+            *x -= t0;
         }
     }
     Ok(())
@@ -186,8 +210,13 @@ fn read_csv(file: &str, text: &str, opts: &ReadOptions) -> Result<Series, Measur
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
-    let ti = pick(&headers, &opts.time_column, &["t_s", "time", "timestamp", "t"], "time")
-        .map_err(|m| err(Some(1), "", m))?;
+    let ti = pick(
+        &headers,
+        &opts.time_column,
+        &["t_s", "time", "timestamp", "t"],
+        "time",
+    )
+    .map_err(|m| err(Some(1), "", m))?;
     let vi = pick(
         &headers,
         &opts.value_column,
@@ -212,14 +241,24 @@ fn read_csv(file: &str, text: &str, opts: &ReadOptions) -> Result<Series, Measur
             .parse()
             .ok()
             .filter(|x: &f64| x.is_finite())
-            .ok_or_else(|| err(Some(line), &headers[ti], format!("`{tv}` is not a time in seconds")))?;
-        let vx = parse_value(rec.get(vi).unwrap_or(""), unit)
-            .map_err(|m| err(Some(line), &vname, m))?;
+            .ok_or_else(|| {
+                err(
+                    Some(line),
+                    &headers[ti],
+                    format!("`{tv}` is not a time in seconds"),
+                )
+            })?;
+        let vx =
+            parse_value(rec.get(vi).unwrap_or(""), unit).map_err(|m| err(Some(line), &vname, m))?;
         if vx < 0.0 {
             return Err(err(Some(line), &vname, "memory cannot be negative".into()));
         }
         if let (Some(d), None) = (di, first_drop_row) {
-            if rec.get(d).and_then(|x| x.trim().parse::<f64>().ok()).is_some_and(|x| x > 0.0) {
+            if rec
+                .get(d)
+                .and_then(|x| x.trim().parse::<f64>().ok())
+                .is_some_and(|x| x > 0.0)
+            {
                 first_drop_row = Some(t.len());
             }
         }
@@ -227,7 +266,11 @@ fn read_csv(file: &str, text: &str, opts: &ReadOptions) -> Result<Series, Measur
         v.push(vx);
     }
     if t.len() < 2 {
-        return Err(err(None, "", format!("{} data rows: a series needs at least 2", t.len())));
+        return Err(err(
+            None,
+            "",
+            format!("{} data rows: a series needs at least 2", t.len()),
+        ));
     }
     check_times(&mut t).map_err(|(i, m)| err(Some(i + 2), &headers[ti], m))?;
     let first_drop = first_drop_row.map(|i| t[i]);
@@ -257,8 +300,16 @@ fn read_prometheus(file: &str, text: &str, opts: &ReadOptions) -> Result<Series,
             return Err(err("status", format!("the query did not succeed (`{s}`)")));
         }
     }
-    let data = doc.get("data").ok_or_else(|| err("data", "missing: not a Prometheus query_range answer".into()))?;
-    let rt = data.get("resultType").and_then(|r| r.as_str()).unwrap_or("");
+    let data = doc.get("data").ok_or_else(|| {
+        err(
+            "data",
+            "missing: not a Prometheus query_range answer".into(),
+        )
+    })?;
+    let rt = data
+        .get("resultType")
+        .and_then(|r| r.as_str())
+        .unwrap_or("");
     if rt != "matrix" {
         return Err(err(
             "data.resultType",
@@ -287,17 +338,28 @@ fn read_prometheus(file: &str, text: &str, opts: &ReadOptions) -> Result<Series,
         .iter()
         .filter(|s| {
             let l = labels_of(s);
-            opts.labels.iter().all(|(k, v)| l.iter().any(|(a, b)| a == k && b == v))
+            opts.labels
+                .iter()
+                .all(|(k, v)| l.iter().any(|(a, b)| a == k && b == v))
         })
         .collect();
     let series = match matching.len() {
-        0 if result.is_empty() => return Err(err("data.result", "no series: the query matched nothing".into())),
+        0 if result.is_empty() => {
+            return Err(err(
+                "data.result",
+                "no series: the query matched nothing".into(),
+            ));
+        }
         0 => {
             return Err(err(
                 "data.result",
                 format!(
                     "no series has the labels asked for; series: {}",
-                    result.iter().map(|s| fmt_labels(&labels_of(s))).collect::<Vec<_>>().join("; ")
+                    result
+                        .iter()
+                        .map(|s| fmt_labels(&labels_of(s)))
+                        .collect::<Vec<_>>()
+                        .join("; ")
                 ),
             ));
         }
@@ -307,7 +369,11 @@ fn read_prometheus(file: &str, text: &str, opts: &ReadOptions) -> Result<Series,
                 "data.result",
                 format!(
                     "{n} series: pick one with --label NAME=VALUE; series: {}",
-                    matching.iter().map(|s| fmt_labels(&labels_of(s))).collect::<Vec<_>>().join("; ")
+                    matching
+                        .iter()
+                        .map(|s| fmt_labels(&labels_of(s)))
+                        .collect::<Vec<_>>()
+                        .join("; ")
                 ),
             ));
         }
@@ -331,7 +397,10 @@ fn read_prometheus(file: &str, text: &str, opts: &ReadOptions) -> Result<Series,
     let (mut t, mut v) = (Vec::new(), Vec::new());
     for (i, p) in values.iter().enumerate() {
         let pt = p.as_array().filter(|a| a.len() == 2).ok_or_else(|| {
-            err(&where_, format!("point {i} is not a [time, \"value\"] pair"))
+            err(
+                &where_,
+                format!("point {i} is not a [time, \"value\"] pair"),
+            )
         })?;
         let tx = pt[0]
             .as_f64()
@@ -354,7 +423,10 @@ fn read_prometheus(file: &str, text: &str, opts: &ReadOptions) -> Result<Series,
         v.push(vx);
     }
     if t.len() < 2 {
-        return Err(err(&where_, format!("{} points: a series needs at least 2", t.len())));
+        return Err(err(
+            &where_,
+            format!("{} points: a series needs at least 2", t.len()),
+        ));
     }
     check_times(&mut t).map_err(|(i, m)| err(&where_, format!("point {i}: {m}")))?;
     Ok(Series {
@@ -370,7 +442,8 @@ mod tests {
     use super::*;
 
     fn tmp(name: &str, text: &str) -> std::path::PathBuf {
-        let d = std::env::temp_dir().join(format!("tracesim-measured-{}-{name}", std::process::id()));
+        let d =
+            std::env::temp_dir().join(format!("tracesim-measured-{}-{name}", std::process::id()));
         std::fs::write(&d, text).unwrap();
         d
     }
@@ -390,7 +463,14 @@ mod tests {
         let e = read(&p, &ReadOptions::default()).unwrap_err();
         assert!(e.message.contains("no unit"), "{e}");
         assert_eq!((e.line, e.field.as_str()), (Some(2), "value"));
-        let ok = read(&p, &ReadOptions { unit: Some("MiB".into()), ..Default::default() }).unwrap();
+        let ok = read(
+            &p,
+            &ReadOptions {
+                unit: Some("MiB".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
         assert_eq!(ok.bytes[1], 200.0 * 1048576.0);
         let p = tmp("c.csv", "t_s,rss_bytes\n0,1\n2,2\n1,3\n");
         let e = read(&p, &ReadOptions::default()).unwrap_err();
@@ -398,11 +478,24 @@ mod tests {
         let p = tmp("d.csv", "t_s,rss_bytes\n0,1\nx,2\n");
         assert_eq!(read(&p, &ReadOptions::default()).unwrap_err().line, Some(3));
         let p = tmp("e.csv", "");
-        assert!(read(&p, &ReadOptions::default()).unwrap_err().message.contains("empty"));
+        assert!(
+            read(&p, &ReadOptions::default())
+                .unwrap_err()
+                .message
+                .contains("empty")
+        );
         let p = tmp("f.csv", "t_s,rss_bytes\n");
-        assert!(read(&p, &ReadOptions::default()).unwrap_err().message.contains("0 data rows"));
+        assert!(
+            read(&p, &ReadOptions::default())
+                .unwrap_err()
+                .message
+                .contains("0 data rows")
+        );
         let p = tmp("g.csv", "t_s,rss_bytes\n0,12MiB\n1,13MiB\n");
-        assert_eq!(read(&p, &ReadOptions::default()).unwrap().bytes[0], 12.0 * 1048576.0);
+        assert_eq!(
+            read(&p, &ReadOptions::default()).unwrap().bytes[0],
+            12.0 * 1048576.0
+        );
     }
 
     #[test]
@@ -412,14 +505,31 @@ mod tests {
           {"metric":{"__name__":"container_memory_working_set_bytes","pod":"b"},"values":[[1700000000,"5"],[1700000015,"6"]]}]}}"#;
         let p = tmp("p.json", j);
         let e = read(&p, &ReadOptions::default()).unwrap_err();
-        assert!(e.message.contains("2 series") && e.message.contains("pod=\"b\""), "{e}");
-        let o = ReadOptions { labels: vec![("pod".into(), "a".into())], ..Default::default() };
+        assert!(
+            e.message.contains("2 series") && e.message.contains("pod=\"b\""),
+            "{e}"
+        );
+        let o = ReadOptions {
+            labels: vec![("pod".into(), "a".into())],
+            ..Default::default()
+        };
         let s = read(&p, &o).unwrap();
         assert_eq!(s.t, [0.0, 15.0]);
         assert_eq!(s.bytes, [100.0, 300.0]);
-        let p = tmp("q.json", r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#);
+        let p = tmp(
+            "q.json",
+            r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#,
+        );
         assert!(read(&p, &o).unwrap_err().message.contains("matrix"));
-        let p = tmp("r.json", r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"5"],[2,"6"]]}]}}"#);
-        assert!(read(&p, &ReadOptions::default()).unwrap_err().message.contains("__name__"));
+        let p = tmp(
+            "r.json",
+            r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"5"],[2,"6"]]}]}}"#,
+        );
+        assert!(
+            read(&p, &ReadOptions::default())
+                .unwrap_err()
+                .message
+                .contains("__name__")
+        );
     }
 }

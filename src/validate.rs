@@ -41,14 +41,22 @@ pub struct SimCurve {
 
 /// The component whose memory is compared: the collector when there is one, else the tracer.
 pub fn default_component(sc: &Scenario) -> &'static str {
-    if sc.collector.is_some() { "collector" } else { "tracer" }
+    if sc.collector.is_some() {
+        "collector"
+    } else {
+        "tracer"
+    }
 }
 
 pub fn simulate(sc: &Scenario, component: &str, replications: u64) -> SimCurve {
     let runs: Vec<_> = (0..replications)
         .into_par_iter()
         .map(|r| {
-            let seed = if replications == 1 { sc.seed } else { derive_seed(sc.seed, r) };
+            let seed = if replications == 1 {
+                sc.seed
+            } else {
+                derive_seed(sc.seed, r)
+            };
             Simulation::new(sc, Some(seed)).run()
         })
         .collect();
@@ -152,7 +160,10 @@ fn plateau_time(t: &[f64], v: &[f64]) -> f64 {
     let max = v.iter().cloned().fold(f64::MIN, f64::max);
     let min = v.iter().cloned().fold(f64::MAX, f64::min);
     let th = max - 0.02 * (max - min);
-    t.iter().zip(v).find(|(_, x)| **x >= th).map_or(0.0, |(t, _)| *t)
+    t.iter()
+        .zip(v)
+        .find(|(_, x)| **x >= th)
+        .map_or(0.0, |(t, _)| *t)
 }
 
 pub fn compare(m: &Series, sim: &SimCurve, offset: f64) -> Option<Comparison> {
@@ -234,6 +245,9 @@ pub struct MeasuredArgs {
     /// Component to compare: tracer or collector (default: the collector if any)
     #[arg(long)]
     pub component: Option<String>,
+    /// Ignore the first SECONDS of each measurement (the measured program's start-up)
+    #[arg(long, default_value_t = 0.0, value_name = "SECONDS")]
+    pub skip: f64,
 }
 
 impl MeasuredArgs {
@@ -299,11 +313,16 @@ fn parse_fraction(s: &str) -> Result<f64, Failure> {
         .ok_or_else(|| usage(format!("`{s}` is not a fraction such as 10% or 0.1")))
 }
 
-fn read_measured(path: &Path, opts: &ReadOptions) -> Result<Series, Failure> {
-    measured::read(path, opts).map_err(|e| Failure {
-        code: 2,
-        error: e.into(),
-    })
+fn read_measured(path: &Path, opts: &ReadOptions, skip: f64) -> Result<Series, Failure> {
+    if !(skip >= 0.0 && skip.is_finite()) {
+        return Err(usage("--skip must be a number of seconds, 0 or more"));
+    }
+    measured::read(path, opts)
+        .map(|s| s.skip(skip))
+        .map_err(|e| Failure {
+            code: 2,
+            error: e.into(),
+        })
 }
 
 fn pick_component(sc: &Scenario, want: &Option<String>) -> Result<&'static str, Failure> {
@@ -418,7 +437,10 @@ fn print_comparison(c: &Comparison) {
         c.plateau_simulated - c.plateau_measured
     );
     if let (Some(a), Some(b)) = (c.first_drop_measured, c.first_drop_simulated) {
-        println!("  queue full    measured {a:.1} s, simulated {b:.1} s ({:+.1} s)", b - a);
+        println!(
+            "  queue full    measured {a:.1} s, simulated {b:.1} s ({:+.1} s)",
+            b - a
+        );
     }
     println!(
         "  band          {:.0}% of measured points inside the replication band",
@@ -435,7 +457,7 @@ pub fn cmd_validate(a: ValidateArgs) -> Result<(), Failure> {
     let loaded = scenario::load(&a.scenario, &a.overrides)?;
     let sc = &loaded.scenario;
     let component = pick_component(sc, &a.input.component)?;
-    let m = read_measured(&a.measured, &opts)?;
+    let m = read_measured(&a.measured, &opts, a.input.skip)?;
     let sim = simulate(sc, component, a.replications);
     let offset = align(sc, &m, &sim, a.input.offset);
     let c = compare(&m, &sim, offset).ok_or_else(|| {
@@ -449,20 +471,23 @@ pub fn cmd_validate(a: ValidateArgs) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| crate::cli::default_out(&a.scenario, "validate"));
-    let curve = crate::output::csv_bytes(
-        &CURVE_HEADER.map(String::from),
-        curve_rows(&c),
-    )?;
+    let curve = crate::output::csv_bytes(&CURVE_HEADER.map(String::from), curve_rows(&c))?;
     let summary = crate::output::csv_bytes(
         &SUMMARY_HEADER.map(String::from),
         std::iter::once(summary_row(&c)),
     )?;
     crate::output::write_folder(
         &out,
-        &[("validation.csv", curve), ("validation_summary.csv", summary)],
+        &[
+            ("validation.csv", curve),
+            ("validation_summary.csv", summary),
+        ],
     )?;
     print_comparison(&c);
-    println!("  wrote         {}/{{validation.csv, validation_summary.csv}}", out.display());
+    println!(
+        "  wrote         {}/{{validation.csv, validation_summary.csv}}",
+        out.display()
+    );
     if let Some(tol) = tolerance {
         if c.mape > tol || c.peak_error().abs() > tol {
             return Err(Failure {
@@ -492,7 +517,12 @@ pub struct CalibrateArgs {
     #[arg(long, required = true, value_name = "FILE[: SETTINGS]")]
     pub measured: Vec<String>,
     /// Parameters to fit: PATH or PATH=LOW..HIGH, comma-separated or repeated
-    #[arg(long, required = true, value_delimiter = ',', value_name = "PATH[=LOW..HIGH]")]
+    #[arg(
+        long,
+        required = true,
+        value_delimiter = ',',
+        value_name = "PATH[=LOW..HIGH]"
+    )]
     pub fit: Vec<String>,
     #[command(flatten)]
     pub input: MeasuredArgs,
@@ -589,7 +619,8 @@ pub fn fit_param(text: &str, spec: &str) -> Result<FitParam, String> {
     } else if let Some(f) = v.as_float() {
         (f, ValueKind::Float)
     } else if let Some(s) = v.as_str() {
-        parse_quantity(s).ok_or_else(|| format!("--fit {path}: `{s}` is not a number with a unit"))?
+        parse_quantity(s)
+            .ok_or_else(|| format!("--fit {path}: `{s}` is not a number with a unit"))?
     } else {
         return Err(format!("--fit {path}: not a number"));
     };
@@ -711,7 +742,11 @@ pub fn fit(problem: &Problem, max_evals: u64) -> anyhow::Result<Vec<f64>> {
         let mut v = u0.clone();
         // A step of ~35%, towards the wider side of the bounds.
         let p = &problem.params[i];
-        let step = if (p.high.ln() - u0[i]) >= (u0[i] - p.low.ln()) { 0.3 } else { -0.3 };
+        let step = if (p.high.ln() - u0[i]) >= (u0[i] - p.low.ln()) {
+            0.3
+        } else {
+            -0.3
+        };
         v[i] += step;
         simplex.push(v);
     }
@@ -720,11 +755,7 @@ pub fn fit(problem: &Problem, max_evals: u64) -> anyhow::Result<Vec<f64>> {
     let res = Executor::new(Objective(problem), solver)
         .configure(|s| s.max_iters(max_evals / n.max(1) + 10))
         .run()?;
-    let best = res
-        .state()
-        .get_best_param()
-        .cloned()
-        .unwrap_or(u0);
+    let best = res.state().get_best_param().cloned().unwrap_or(u0);
     Ok(problem
         .params
         .iter()
@@ -755,7 +786,7 @@ pub fn cmd_calibrate(a: CalibrateArgs) -> Result<(), Failure> {
     let mut runs = vec![];
     for spec in &a.measured {
         let (path, overrides) = parse_measured_spec(spec);
-        let series = read_measured(&path, &opts)?;
+        let series = read_measured(&path, &opts, a.input.skip)?;
         // Check the run's settings before fitting anything.
         let t = scenario::apply_overrides(&file, &text, &overrides)?;
         let sc = scenario::parse(&file, &t)?;
@@ -800,7 +831,11 @@ pub fn cmd_calibrate(a: CalibrateArgs) -> Result<(), Failure> {
         runs.len()
     );
     for r in &runs {
-        header.push_str(&format!("#   {} {}\n", r.series.file, r.overrides.join("; ")));
+        header.push_str(&format!(
+            "#   {} {}\n",
+            r.series.file,
+            r.overrides.join("; ")
+        ));
     }
     for (p, v) in params.iter().zip(&x) {
         header.push_str(&format!(
@@ -846,7 +881,12 @@ pub fn cmd_calibrate(a: CalibrateArgs) -> Result<(), Failure> {
         ],
     )?;
     for (p, v) in params.iter().zip(&x) {
-        println!("  {} = {}  (was {})", p.path, p.render(*v), p.render(p.initial));
+        println!(
+            "  {} = {}  (was {})",
+            p.path,
+            p.render(*v),
+            p.render(p.initial)
+        );
     }
     for (b, c) in before.iter().zip(&after) {
         println!(

@@ -12,3 +12,4 @@ mod properties;
 mod queueing_theory;
 mod sweeps;
 mod tracers;
+mod validation;

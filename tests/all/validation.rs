@@ -1,0 +1,298 @@
+//! Validation against real recordings: calibrate on one run, predict the others (MAPE and peak
+//! within 10%), and the validate command's checks and errors.
+
+use tracesim::measured::{self, ReadOptions};
+use tracesim::scenario;
+use tracesim::validate::{Comparison, Problem, Run, compare, fit, fit_param, simulate};
+
+const MODEL: &str = "models/validation/otel-rs-bsp.toml";
+
+fn root(p: &str) -> String {
+    format!("{}/{p}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn series(p: &str) -> measured::Series {
+    // The recordings of `tracesim measure` start before the program has started up.
+    measured::read(std::path::Path::new(&root(p)), &ReadOptions::default())
+        .unwrap()
+        .skip(1.0)
+}
+
+/// Calibrates `fit_paths` on `train`, then predicts every run; returns (train, predictions).
+fn calibrate_and_predict(
+    train: &[(&str, Vec<String>)],
+    predict: &[(&str, Vec<String>)],
+    fit_paths: &[&str],
+) -> (Vec<Comparison>, Vec<Comparison>) {
+    let text = std::fs::read_to_string(root(MODEL)).unwrap();
+    let runs: Vec<Run> = train
+        .iter()
+        .map(|(f, o)| Run {
+            series: series(f),
+            overrides: o.clone(),
+        })
+        .collect();
+    let params: Vec<_> = fit_paths
+        .iter()
+        .map(|p| fit_param(&text, p).unwrap())
+        .collect();
+    let problem = Problem {
+        text: &text,
+        file: MODEL,
+        base: &[],
+        runs: &runs,
+        params: &params,
+        component: None,
+        offset: None,
+    };
+    let x = fit(&problem, 120).unwrap();
+    let fitted = problem.evaluate(&x).unwrap();
+    let sets: Vec<String> = params.iter().zip(&x).map(|(p, v)| p.set(*v)).collect();
+    let predicted = predict
+        .iter()
+        .map(|(f, o)| {
+            let mut all = o.clone();
+            all.extend(sets.iter().cloned());
+            let t = scenario::apply_overrides(MODEL, &text, &all).unwrap();
+            let sc = scenario::parse(MODEL, &t).unwrap();
+            let sim = simulate(&sc, "tracer", 1);
+            let m = series(f);
+            let off = if sc.agent.as_ref().unwrap().outages[0].start > 0 {
+                tracesim::validate::rise_start(&sim.t, &sim.mean)
+                    - tracesim::validate::rise_start(&m.t, &m.bytes)
+            } else {
+                0.0
+            };
+            compare(&m, &sim, off).unwrap()
+        })
+        .collect();
+    (fitted, predicted)
+}
+
+fn assert_close(c: &Comparison, bar: f64) {
+    eprintln!(
+        "{}: MAPE {:.2}%, peak {:+.2}%, plateau {:+.1} s",
+        c.file,
+        c.mape * 100.0,
+        c.peak_error() * 100.0,
+        c.plateau_simulated - c.plateau_measured
+    );
+    assert!(c.mape <= bar, "{}: MAPE {:.3}", c.file, c.mape);
+    assert!(
+        c.peak_error().abs() <= bar,
+        "{}: peak {:.3}",
+        c.file,
+        c.peak_error()
+    );
+}
+
+#[test]
+fn shared_recordings_calibrate_on_one_predict_the_others() {
+    let d = "validation/shared-measurements";
+    let p1k = format!("{d}/rs_hang_r2000_p1k_q200k.csv");
+    let p200 = format!("{d}/rs_hang_r2000_p200_q200k.csv");
+    let refused = format!("{d}/rs_outage_refused_r2000_p1k_q200k.csv");
+    let (fitted, predicted) = calibrate_and_predict(
+        &[(&p1k, vec![])],
+        &[
+            (
+                &p200,
+                vec![
+                    "workload.span_size=\"326B\"".into(),
+                    "tracer.memory.span_attributes=4".into(),
+                ],
+            ),
+            (
+                &refused,
+                vec![
+                    "agent.outages=[{start=\"20s\", duration=\"60s\", mode=\"refuse\"}]".into(),
+                    "workload.rate_schedule=[{at=\"150s\", rate=0}]".into(),
+                    "scenario.duration=\"160s\"".into(),
+                ],
+            ),
+        ],
+        &[
+            "tracer.memory.queue_slot",
+            "tracer.memory.span_per_attribute",
+        ],
+    );
+    assert!(fitted[0].mape < 0.01, "the fit itself: {}", fitted[0].mape);
+    for c in &predicted {
+        assert_close(c, 0.10);
+        assert!((c.plateau_simulated - c.plateau_measured).abs() <= 5.0);
+    }
+}
+
+#[test]
+fn validate_checks_the_tolerance_and_writes_both_curves() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_tracesim");
+    let m = root("validation/shared-measurements/rs_hang_r2000_p1k_q200k.csv");
+    let run = |extra: &[&str], out: &std::path::Path| {
+        std::process::Command::new(bin)
+            .args([
+                "validate",
+                &root(MODEL),
+                "--measured",
+                &m,
+                "--replications",
+                "2",
+                "--out",
+            ])
+            .arg(out)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let ok = run(&["--tolerance", "10%"], &dir.path().join("a"));
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let text = std::fs::read_to_string(dir.path().join("a/validation.csv")).unwrap();
+    assert!(text.starts_with("file,t_s,measured_bytes,simulated_bytes"));
+    assert!(text.lines().count() > 100);
+    // The same scenario with spans half as big misses by far more than 10%: exit 1.
+    let bad = run(
+        &[
+            "--tolerance",
+            "10%",
+            "--set",
+            "tracer.memory.span_per_wire_byte=0.2",
+        ],
+        &dir.path().join("b"),
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("outside the tolerance"));
+}
+
+#[test]
+fn malformed_measurements_fail_clearly_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_tracesim");
+    for (name, text, expect) in [
+        ("empty.csv", "", "empty"),
+        ("header.csv", "t_s,rss_bytes\n", "0 data rows"),
+        ("order.csv", "t_s,rss_bytes\n0,1\n2,2\n1,3\n", ":4: `t_s`"),
+        ("nan.csv", "t_s,rss_bytes\n0,1\n1,abc\n", ":3: `rss_bytes`"),
+        ("unit.csv", "t_s,value\n0,1\n1,2\n", "no unit"),
+        ("bad.json", "{\"data\": [", "malformed JSON"),
+    ] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        let out = dir.path().join(format!("out-{name}"));
+        let o = std::process::Command::new(bin)
+            .args(["validate", &root(MODEL), "--measured"])
+            .arg(&p)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(expect) && err.contains(name), "{name}: {err}");
+        assert!(!out.exists(), "{name}: no output");
+    }
+}
+
+/// The project's own recordings (validation/run_experiment.py): a real OpenTelemetry Rust SDK
+/// program at 1,000-4,000 spans/s, queues of 20k-100k, a stand-in collector that hangs,
+/// refuses, and recovers.
+#[test]
+fn own_recordings_calibrate_on_one_predict_the_others() {
+    let d = "validation/recordings";
+    let run = |rate: &str, queue: u64, until_s: u64, outage: Option<(&str, &str)>| {
+        let mut o = vec![
+            format!("workload.rate=\"{rate}\""),
+            format!("tracer.max_queue_size={queue}"),
+            format!("workload.rate_schedule=[{{at=\"{until_s}s\", rate=0}}]"),
+            format!("scenario.duration=\"{}s\"", until_s + 5),
+        ];
+        if let Some((start, mode)) = outage {
+            o.push(format!(
+                "agent.outages=[{{start=\"{start}\", duration=\"30s\", mode=\"{mode}\"}}]"
+            ));
+        }
+        o
+    };
+    let train = format!("{d}/hang_r1000_q50k.csv");
+    let hang4k = format!("{d}/hang_r4000_q100k.csv");
+    let refused = format!("{d}/refused_r2000_q100k.csv");
+    let recover = format!("{d}/hang_recover_r2000_q20k.csv");
+    let (fitted, predicted) = calibrate_and_predict(
+        &[(&train, run("1000/s", 50_000, 70, None))],
+        &[
+            (&hang4k, run("4000/s", 100_000, 40, None)),
+            (
+                &refused,
+                run("2000/s", 100_000, 70, Some(("15s", "refuse"))),
+            ),
+            (&recover, run("2000/s", 20_000, 70, Some(("15s", "hang")))),
+        ],
+        &[
+            "tracer.memory.queue_slot",
+            "tracer.memory.span_per_attribute",
+        ],
+    );
+    assert!(fitted[0].mape < 0.02, "the fit itself: {}", fitted[0].mape);
+    // Another rate and queue size, hung: the whole curve.
+    assert_close(&predicted[0], 0.10);
+    // Through the outages: the peak, and the curve until the outage ends (45 s). After the
+    // recovery glibc handed part (refused) or all (hang) of the drained queue's pages back
+    // to the OS, which the model (RSS at the high-water mark) does not predict.
+    for c in &predicted[1..] {
+        assert!(
+            c.peak_error().abs() <= 0.10,
+            "{}: peak {}",
+            c.file,
+            c.peak_error()
+        );
+        let until: Vec<usize> = (0..c.t.len()).filter(|&k| c.t[k] <= 45.0).collect();
+        let mape = until
+            .iter()
+            .map(|&k| (c.simulated[k] - c.measured[k]).abs() / c.measured[k])
+            .sum::<f64>()
+            / until.len() as f64;
+        eprintln!("{}: MAPE until 45 s {:.2}%", c.file, mape * 100.0);
+        assert!(mape <= 0.10, "{}: MAPE until the recovery {mape}", c.file);
+    }
+}
+
+#[test]
+fn measure_records_a_process_tree_and_validate_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_tracesim");
+    let out = dir.path().join("m.csv");
+    // A child of the command holds the memory: the whole tree is counted.
+    let st = std::process::Command::new(bin)
+        .args(["measure", "--interval", "20ms", "--out"])
+        .arg(&out)
+        .args([
+            "--",
+            "sh",
+            "-c",
+            "python3 -c 'x = bytearray(60_000_000); import time; time.sleep(0.6)'",
+        ])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let s = measured::read(&out, &ReadOptions::default()).unwrap();
+    assert!(s.t.len() > 10);
+    let peak = s.bytes.iter().cloned().fold(0.0, f64::max);
+    assert!(peak > 60e6, "peak {peak}");
+    // A failing command: exit 1, its recording still written whole.
+    let out2 = dir.path().join("f.csv");
+    let st = std::process::Command::new(bin)
+        .args(["measure", "--out"])
+        .arg(&out2)
+        .args(["--", "sh", "-c", "sleep 0.2; exit 3"])
+        .status()
+        .unwrap();
+    assert_eq!(st.code(), Some(1));
+    assert!(
+        std::fs::read_to_string(&out2)
+            .unwrap()
+            .starts_with("t_s,rss_bytes\n")
+    );
+}
