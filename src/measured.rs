@@ -118,15 +118,40 @@ pub fn read(path: &Path, opts: &ReadOptions) -> Result<Series, MeasureError> {
             ));
         }
     }
-    if text.trim().is_empty() {
-        return Err(err(None, "", "the file is empty".into()));
+    let json = path.extension().is_some_and(|e| e == "json");
+    parse_text(&file, &text, json, opts)
+}
+
+/// Parses measurement text (`file` only names it in errors): Prometheus JSON when `json` or
+/// when it starts with `{`, else CSV.
+pub fn parse_text(
+    file: &str,
+    text: &str,
+    json: bool,
+    opts: &ReadOptions,
+) -> Result<Series, MeasureError> {
+    if let Some(u) = &opts.unit {
+        if unit_factor(u).is_none() {
+            return Err(MeasureError {
+                file: file.to_string(),
+                line: None,
+                field: String::new(),
+                message: format!("`--unit {u}` is not a byte unit such as MiB"),
+            });
+        }
     }
-    let is_json =
-        path.extension().is_some_and(|e| e == "json") || text.trim_start().starts_with('{');
-    if is_json {
-        read_prometheus(&file, &text, opts)
+    if text.trim().is_empty() {
+        return Err(MeasureError {
+            file: file.to_string(),
+            line: None,
+            field: String::new(),
+            message: "the file is empty".into(),
+        });
+    }
+    if json || text.trim_start().starts_with('{') {
+        read_prometheus(file, text, opts)
     } else {
-        read_csv(&file, &text, opts)
+        read_csv(file, text, opts)
     }
 }
 

@@ -114,8 +114,10 @@ impl Simulation {
             storage,
             collector,
             counters: Counters::default(),
+            // Grown as needed past 64k rows: a long run must not reserve gigabytes up front.
             samples: Vec::with_capacity(
-                components * ((scenario.duration / scenario.sample_interval) as usize + 2),
+                (components * ((scenario.duration / scenario.sample_interval) as usize + 2))
+                    .min(1 << 16),
             ),
             events: Vec::new(),
             progress: None,

@@ -6,6 +6,7 @@ mod common;
 mod cli;
 mod conservation;
 mod determinism;
+mod fuzz_corpus;
 mod hand_computed;
 mod jaeger_story;
 mod properties;

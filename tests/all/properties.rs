@@ -163,3 +163,214 @@ proptest! {
         prop_assert_eq!(output::summary_csv(&[&r]).unwrap(), output::summary_csv(&[&again]).unwrap());
     }
 }
+
+// ---- Pipelines with a tracer ----
+
+const TRACER_ONLY: &str = r#"
+[scenario]
+name = "tracer"
+duration = "20s"
+
+[workload]
+rate = "100/s"
+spans_per_request = 1
+span_size = "500B"
+
+[tracer]
+kind = "otel-sdk"
+
+[tracer.memory]
+baseline = "5MiB"
+span_fixed = "300B"
+span_per_wire_byte = 1.0
+
+[agent]
+latency = "2ms"
+"#;
+
+#[derive(Debug, Clone)]
+struct TracerCase {
+    text: String,
+    overrides: Vec<String>,
+    limit: bool,
+    outage_or_errors: bool,
+    payload_cap: bool,
+    sampled_all: bool,
+    span_limit: bool,
+    with_collector: bool,
+    seed: u64,
+}
+
+fn tracer_case() -> impl Strategy<Value = TracerCase> {
+    (
+        (
+            prop::bool::ANY,
+            0usize..4,
+            1u32..3000,
+            100u32..3000,
+            prop::option::of(50u32..3000),
+            1u32..200,
+            prop::option::of(0.1f64..1.0),
+        ),
+        (
+            prop::collection::vec((0u32..10, 1u32..10, prop::bool::ANY), 0..3),
+            prop::option::of(0.0f64..0.3),
+            prop::option::of(1u32..200),
+            prop::option::of(6u32..40),
+            prop::option::of(10u32..2000),
+            prop::bool::ANY,
+            any::<u64>(),
+        ),
+    )
+        .prop_map(
+            |(
+                (datadog, lang, rate, size, dur_ms, queue, ratio),
+                (outages, err, payload_kib, limit_mib, span_limit, collector, seed),
+            )| {
+                let langs = ["go", "rust", "python", "java"];
+                let mut o = vec![
+                    format!("workload.rate=\"{rate}/s\""),
+                    "workload.arrivals=\"poisson\"".into(),
+                    format!("workload.span_size={{ dist = \"lognormal\", mean = \"{size}B\", sigma = 0.5 }}"),
+                    "workload.spans_per_request={ dist = \"poisson\", mean = 3 }".into(),
+                    "scenario.duration=\"20s\"".into(),
+                    format!("tracer.memory.baseline=\"5MiB\""),
+                    format!("tracer.memory.span_fixed=\"300B\""),
+                    format!("tracer.memory.span_per_wire_byte=1.0"),
+                ];
+                if datadog {
+                    o.push("tracer.kind=\"envoy-datadog\"".into());
+                    o.push(format!("tracer.workers={}", 1 + queue % 4));
+                    if queue % 3 == 0 {
+                        o.push("tracer.trace_ids=\"shared\"".into());
+                    }
+                    if let Some(l) = span_limit {
+                        o.push(format!("tracer.span_limit={l}"));
+                    }
+                } else {
+                    o.push("tracer.kind=\"otel-sdk\"".into());
+                    o.push(format!("tracer.language=\"{}\"", langs[lang]));
+                    o.push(format!("tracer.max_queue_size={}", queue * 10));
+                    o.push(format!("tracer.max_export_batch_size={}", (queue * 10).min(64)));
+                    o.push("tracer.scheduled_delay=\"1s\"".into());
+                    o.push("tracer.exporter_timeout=\"2s\"".into());
+                    if let Some(r) = ratio {
+                        o.push(format!("tracer.sampler_ratio={r}"));
+                    }
+                }
+                if let Some(d) = dur_ms {
+                    o.push(format!("workload.request_duration={{ dist = \"exponential\", mean = \"{d}ms\" }}"));
+                }
+                let mut t = 0;
+                let mut w = Vec::new();
+                for (gap, len, hang) in &outages {
+                    let start = t + gap;
+                    w.push(format!(
+                        "{{start = \"{start}s\", duration = \"{len}s\", mode = \"{}\"}}",
+                        if *hang { "hang" } else { "refuse" }
+                    ));
+                    t = start + len;
+                }
+                o.push(format!("agent.outages=[{}]", w.join(", ")));
+                if let Some(e) = err {
+                    o.push(format!("agent.error_rate={e}"));
+                }
+                if let Some(p) = payload_kib {
+                    o.push(format!("agent.max_payload=\"{p}KiB\""));
+                }
+                if let Some(l) = limit_mib {
+                    o.push(format!("tracer.memory.limit=\"{l}MiB\""));
+                }
+                let text = if collector {
+                    format!("{TINY}\n[tracer]\nkind = \"otel-sdk\"\n[tracer.memory]\nbaseline = \"5MiB\"\nspan_fixed = \"1B\"\nspan_per_wire_byte = 1.0\n[agent]\nlatency = \"2ms\"\n")
+                } else {
+                    TRACER_ONLY.to_string()
+                };
+                TracerCase {
+                    text,
+                    overrides: o,
+                    limit: limit_mib.is_some(),
+                    outage_or_errors: !outages.is_empty() || err.is_some_and(|e| e > 0.0),
+                    payload_cap: payload_kib.is_some(),
+                    sampled_all: datadog || ratio.is_none(),
+                    span_limit: datadog && span_limit.is_some(),
+                    with_collector: collector,
+                    seed,
+                }
+            },
+        )
+}
+
+fn check_tracer(c: &TracerCase, r: &RunResult) {
+    let t = r.tracer.as_ref().expect("tracer stats");
+    let mut prev: Option<&tracesim::metrics::Sample> = None;
+    for rows in r.samples.chunk_by(|a, b| a.t == b.t) {
+        let s = &rows[0];
+        assert_eq!(
+            s.spans_generated,
+            s.spans_exported + s.spans_dropped + s.spans_held
+        );
+        let parts: u64 = rows
+            .iter()
+            .map(|x| x.queue_items + x.worker_items + x.bulk_items)
+            .sum();
+        assert_eq!(s.spans_held, parts, "buffers add up at t = {}", s.t);
+        for x in rows.iter().filter(|x| x.component == "tracer") {
+            if x.up {
+                assert!(x.rss_bytes >= 5 * 1024 * 1024, "rss below baseline");
+                assert!(x.heap_bytes >= x.live_bytes);
+                if let Some(b) = t.memory_bound {
+                    assert!(x.rss_bytes <= b, "rss {} above its bound {b}", x.rss_bytes);
+                }
+            } else {
+                assert_eq!(x.rss_bytes, 0);
+                assert_eq!(x.queue_items + x.worker_items + x.bulk_items, 0);
+            }
+        }
+        if let Some(p) = prev {
+            assert!(s.t > p.t, "time went backwards");
+            assert!(s.spans_dropped >= p.spans_dropped && s.spans_exported >= p.spans_exported);
+        }
+        prev = Some(s);
+    }
+    let k = &r.counters;
+    assert_eq!(k.generated, k.exported + k.dropped_total() + r.held_end);
+    let d = |x: DropReason| k.dropped[x as usize];
+    // Drops only where a bound or a failure is.
+    if d(DropReason::SpanLimit) > 0 {
+        assert!(c.span_limit);
+    }
+    if d(DropReason::PayloadTooLarge) > 0 {
+        assert!(c.payload_cap);
+    }
+    if d(DropReason::Unsampled) > 0 {
+        assert!(!c.sampled_all);
+    }
+    if d(DropReason::ExportFailed) > 0 {
+        assert!(
+            c.outage_or_errors || c.with_collector,
+            "export failures need a failure"
+        );
+    }
+    if d(DropReason::TracerDown) > 0 || t.oom_kills > 0 {
+        assert!(c.limit && t.oom_kills > 0);
+    }
+    if d(DropReason::TracerQueueFull) > 0 {
+        assert!(t.peak_buffered > 0);
+    }
+    assert!(t.peak_rss <= t.memory_limit.unwrap_or(u64::MAX) || t.oom_kills > 0);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_tracer_pipelines_keep_the_invariants(c in tracer_case()) {
+        let o: Vec<&str> = c.overrides.iter().map(String::as_str).collect();
+        let sc = scenario(&c.text, &o);
+        let r = Simulation::new(&sc, Some(c.seed)).run();
+        check_tracer(&c, &r);
+        let again = Simulation::new(&sc, Some(c.seed)).run();
+        prop_assert_eq!(output::timeseries_csv(&r).unwrap(), output::timeseries_csv(&again).unwrap());
+    }
+}
