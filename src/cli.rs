@@ -65,6 +65,52 @@ pub enum Command {
     Calibrate(crate::validate::CalibrateArgs),
     /// Run a command and record its process tree's RSS into a measured CSV.
     Measure(crate::measure::MeasureArgs),
+    /// Draw a run, sweep or validation folder as SVG and PNG images.
+    #[command(after_help = PLOT_HELP)]
+    Plot(PlotArgs),
+}
+
+const PLOT_HELP: &str = "\
+A run folder gives memory.svg/png (RSS per component, memory limit, outages shaded, OOM kills,
+first drop) and queue.svg/png; a sweep folder peak_rss.svg/png (mean peak RSS and its
+confidence band against the first varied field); a validation folder validation.svg/png.
+
+Examples:
+  tracesim run models/istio-ingress-datadog.toml --out output/istio && tracesim plot output/istio
+  tracesim run models/jaeger-collector-es-outage.toml --plot
+  tracesim plot output/sweep --format svg";
+
+#[derive(Args, Debug)]
+pub struct PlotArgs {
+    /// A folder written by run, sweep or validate
+    pub dir: PathBuf,
+    /// Where to write the images (default: the folder itself)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Image formats, comma-separated
+    #[arg(long, default_value = "svg,png")]
+    pub format: String,
+}
+
+fn cmd_plot(a: PlotArgs) -> Result<(), Failure> {
+    let formats = crate::plot::parse_formats(&a.format).map_err(|e| usage(e.to_string()))?;
+    if !a.dir.is_dir() {
+        return Err(usage(format!("{} is not a folder", a.dir.display())));
+    }
+    if !["timeseries.csv", "points.csv", "validation.csv"]
+        .iter()
+        .any(|f| a.dir.join(f).exists())
+    {
+        return Err(usage(format!(
+            "{} holds no tracesim output to plot (timeseries.csv, points.csv or validation.csv)",
+            a.dir.display()
+        )));
+    }
+    let files = crate::plot::plot_dir(&a.dir, a.out.as_deref(), &formats)?;
+    for f in files {
+        println!("wrote {}", f.display());
+    }
+    Ok(())
 }
 
 const SWEEP_HELP: &str = "\
@@ -193,6 +239,9 @@ pub struct RunArgs {
     /// Print nothing but errors
     #[arg(long, short)]
     pub quiet: bool,
+    /// Also draw memory.svg/png and queue.svg/png into the output folder
+    #[arg(long)]
+    pub plot: bool,
 }
 
 /// An error with its exit code.
@@ -230,6 +279,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Validate(a) => crate::validate::cmd_validate(a),
         Command::Calibrate(a) => crate::validate::cmd_calibrate(a),
         Command::Measure(a) => crate::measure::cmd_measure(a),
+        Command::Plot(a) => cmd_plot(a),
     }
 }
 
@@ -626,6 +676,16 @@ fn cmd_run(a: RunArgs) -> Result<(), Failure> {
     output::write_folder(&out, &files)?;
     if !a.quiet {
         print_summary(&result, &out, wall);
+    }
+    if a.plot {
+        let imgs = crate::plot::plot_dir(
+            &out,
+            None,
+            &[crate::plot::Format::Svg, crate::plot::Format::Png],
+        )?;
+        if !a.quiet {
+            println!("  plotted       {} images", imgs.len());
+        }
     }
     Ok(())
 }

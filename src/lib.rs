@@ -25,6 +25,7 @@ pub mod memory;
 pub mod metrics;
 pub mod output;
 pub mod pipeline;
+pub mod plot;
 pub mod recommend;
 pub mod scenario;
 pub mod sim;

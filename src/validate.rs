@@ -290,6 +290,9 @@ pub struct ValidateArgs {
     /// Output folder (default: output/<scenario>-validate)
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Also draw validation.svg/png into the output folder
+    #[arg(long)]
+    pub plot: bool,
 }
 
 const VALIDATE_HELP: &str = "\

@@ -216,3 +216,48 @@ fn a_zero_capacity_queue_drops_everything() {
     assert_eq!(get("dropped_queue_full"), "100");
     assert_eq!(get("spans_exported"), "0");
 }
+
+#[test]
+fn plot_draws_readable_images_of_a_run_and_refuses_other_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let bin = env!("CARGO_BIN_EXE_tracesim");
+    let st = std::process::Command::new(bin)
+        .args(["run", "-q", "--plot", "--out"])
+        .arg(&out)
+        .arg(format!(
+            "{}/models/jaeger-collector-es-outage.toml",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .args(["--set", "scenario.duration=\"8m\""])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let svg = std::fs::read_to_string(out.join("memory.svg")).unwrap();
+    for label in [
+        "RSS [MiB]",
+        "time [min]",
+        "collector memory limit",
+        "storage outage",
+        "OOM kill",
+    ] {
+        assert!(svg.contains(label), "memory.svg lacks `{label}`");
+    }
+    let png = std::fs::read(out.join("memory.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    assert!(png.len() > 10_000);
+    assert!(
+        std::fs::read_to_string(out.join("queue.svg"))
+            .unwrap()
+            .contains("capacity")
+    );
+    // A folder without tracesim output: exit 2.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let o = std::process::Command::new(bin)
+        .args(["plot"])
+        .arg(&empty)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -1,0 +1,638 @@
+//! `tracesim plot DIR`: pictures of a run, a sweep or a validation, as SVG and PNG
+//! (plotters; PNG text drawn with the bundled DejaVu Sans so it needs no system fonts).
+//!
+//! * a run folder (`timeseries.csv`): `memory.*` (RSS per component over time, the container
+//!   limit dashed, outage windows shaded, OOM kills crossed, the first drop marked) and
+//!   `queue.*` (spans waiting per component, with capacity);
+//! * a sweep folder (`points.csv`): `peak_rss.*` (mean peak RSS against the first varied
+//!   field, with its confidence band, and the memory limit when the runs had one);
+//! * a validation folder (`validation.csv`): `validation.*` (measured against simulated, with
+//!   the replication band), one panel per measured file.
+//!
+//! Axes are in units people read: minutes or seconds, MiB.
+
+use anyhow::{Context, Result, anyhow, bail};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+static FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
+const MIB: f64 = 1024.0 * 1024.0;
+const COLORS: [RGBColor; 6] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+];
+
+fn register_font() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // The bundled font is valid: a failure here is a build defect.
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+    });
+}
+
+/// A CSV as named columns of strings.
+struct Table {
+    cols: BTreeMap<String, Vec<String>>,
+    rows: usize,
+}
+
+impl Table {
+    fn read(path: &Path) -> Result<Table> {
+        let mut rd = csv::Reader::from_path(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let headers: Vec<String> = rd.headers()?.iter().map(String::from).collect();
+        let mut cols: BTreeMap<String, Vec<String>> =
+            headers.iter().map(|h| (h.clone(), Vec::new())).collect();
+        let mut rows = 0;
+        for rec in rd.records() {
+            let rec = rec.with_context(|| format!("malformed CSV in {}", path.display()))?;
+            for (h, v) in headers.iter().zip(rec.iter()) {
+                cols.get_mut(h).expect("header").push(v.to_string());
+            }
+            rows += 1;
+        }
+        Ok(Table { cols, rows })
+    }
+    fn col(&self, name: &str) -> Result<&Vec<String>> {
+        self.cols
+            .get(name)
+            .ok_or_else(|| anyhow!("no column `{name}`"))
+    }
+    fn num(&self, name: &str) -> Result<Vec<f64>> {
+        Ok(self
+            .col(name)?
+            .iter()
+            .map(|s| s.parse().unwrap_or(f64::NAN))
+            .collect())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Svg,
+    Png,
+}
+
+macro_rules! both {
+    ($out:expr, $stem:expr, $formats:expr, $size:expr, $f:expr) => {{
+        register_font();
+        let mut written = Vec::new();
+        for fmt in $formats {
+            let (ext, path) = match fmt {
+                Format::Svg => ("svg", $out.join(format!("{}.svg", $stem))),
+                Format::Png => ("png", $out.join(format!("{}.png", $stem))),
+            };
+            let tmp = $out.join(format!(".{}.partial.{}", $stem, ext));
+            match fmt {
+                Format::Svg => {
+                    let root = SVGBackend::new(&tmp, $size).into_drawing_area();
+                    $f(&root)?;
+                    root.present().map_err(|e| anyhow!("{e:?}"))?;
+                }
+                Format::Png => {
+                    let root = BitMapBackend::new(&tmp, $size).into_drawing_area();
+                    $f(&root)?;
+                    root.present().map_err(|e| anyhow!("{e:?}"))?;
+                }
+            }
+            std::fs::rename(&tmp, &path)?;
+            written.push(path);
+        }
+        Ok::<Vec<PathBuf>, anyhow::Error>(written)
+    }};
+}
+
+fn e<E: std::fmt::Debug>(x: E) -> anyhow::Error {
+    anyhow!("drawing failed: {x:?}")
+}
+
+/// What a run folder holds, ready to draw.
+struct RunData {
+    name: String,
+    /// component -> (t [s], rss [B], waiting spans, capacity)
+    series: BTreeMap<String, Vec<(f64, f64, f64, f64)>>,
+    limits: BTreeMap<String, f64>,
+    outages: Vec<(f64, f64, String)>,
+    ooms: Vec<(f64, String)>,
+    first_drop: Option<f64>,
+    duration: f64,
+}
+
+fn read_run(dir: &Path) -> Result<RunData> {
+    let ts = Table::read(&dir.join("timeseries.csv"))?;
+    let t = ts.num("t_s")?;
+    let comp = ts.col("component")?;
+    let rss = ts.num("rss_bytes")?;
+    let q = ts.num("queue_items")?;
+    let cap = ts.num("queue_capacity")?;
+    let lim = ts.num("memory_limit_bytes")?;
+    let mut series: BTreeMap<String, Vec<(f64, f64, f64, f64)>> = BTreeMap::new();
+    let mut limits = BTreeMap::new();
+    for i in 0..ts.rows {
+        series
+            .entry(comp[i].clone())
+            .or_default()
+            .push((t[i], rss[i], q[i], cap[i]));
+        if lim[i].is_finite() {
+            limits.insert(comp[i].clone(), lim[i]);
+        }
+    }
+    let mut ooms = vec![];
+    if let Ok(ev) = Table::read(&dir.join("events.csv")) {
+        let (et, ec, ek) = (ev.num("t_s")?, ev.col("component")?, ev.col("event")?);
+        for i in 0..ev.rows {
+            if ek[i] == "oom_kill" {
+                ooms.push((et[i], ec[i].clone()));
+            }
+        }
+    }
+    let mut first_drop = None;
+    let mut name = dir
+        .file_name()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    if let Ok(s) = Table::read(&dir.join("summary.csv")) {
+        first_drop = s
+            .num("first_drop_s")?
+            .first()
+            .copied()
+            .filter(|x| x.is_finite());
+        if let Some(n) = s.col("scenario")?.first() {
+            name = n.clone();
+        }
+    }
+    let mut outages = vec![];
+    if let Ok(m) = std::fs::read_to_string(dir.join("manifest.json")) {
+        let v: serde_json::Value = serde_json::from_str(&m)?;
+        if let Some(text) = v.get("scenario_text").and_then(|x| x.as_str()) {
+            if let Ok(sc) = crate::scenario::parse("manifest.json", text) {
+                let s = |n: u64| n as f64 / 1e9;
+                for o in sc.agent.iter().flat_map(|a| a.outages.iter()) {
+                    outages.push((s(o.start), s(o.end), "agent".to_string()));
+                }
+                for o in sc.storage.iter().flat_map(|a| a.outages.iter()) {
+                    outages.push((s(o.start), s(o.end), "storage".to_string()));
+                }
+            }
+        }
+    }
+    let duration = t.iter().cloned().fold(0.0, f64::max);
+    Ok(RunData {
+        name,
+        series,
+        limits,
+        outages,
+        ooms,
+        first_drop,
+        duration,
+    })
+}
+
+/// Seconds or minutes, whichever reads better for this span of time.
+fn time_axis(duration: f64) -> (f64, &'static str) {
+    if duration > 300.0 {
+        (60.0, "time [min]")
+    } else {
+        (1.0, "time [s]")
+    }
+}
+
+fn draw_memory<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData) -> Result<()> {
+    root.fill(&WHITE).map_err(e)?;
+    let (tu, tlabel) = time_axis(d.duration);
+    let xmax = (d.duration / tu).max(1e-9);
+    let ymax_data = d
+        .series
+        .values()
+        .flat_map(|s| s.iter().map(|x| x.1))
+        .fold(0.0, f64::max)
+        .max(d.limits.values().cloned().fold(0.0, f64::max));
+    let ymax = (ymax_data / MIB * 1.08).max(1.0);
+    let mut chart = ChartBuilder::on(root)
+        .caption(format!("{}: memory", d.name), ("sans-serif", 22))
+        .margin(14)
+        .x_label_area_size(45)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0f64..xmax, 0f64..ymax)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc(tlabel)
+        .y_desc("RSS [MiB]")
+        .axis_desc_style(("sans-serif", 16))
+        .label_style(("sans-serif", 13))
+        .draw()
+        .map_err(e)?;
+    let shade = RGBColor(230, 85, 13).mix(0.15);
+    for (i, (s, end, who)) in d.outages.iter().enumerate() {
+        let r = chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(s / tu, 0.0), ((end / tu).min(xmax), ymax)],
+                shade.filled(),
+            )))
+            .map_err(e)?;
+        if i == 0 {
+            r.label(format!("{who} outage")).legend(move |(x, y)| {
+                Rectangle::new([(x, y - 5), (x + 18, y + 5)], shade.filled())
+            });
+        }
+    }
+    for (k, (comp, pts)) in d.series.iter().enumerate() {
+        let c = COLORS[k % COLORS.len()];
+        chart
+            .draw_series(LineSeries::new(
+                pts.iter().map(|p| (p.0 / tu, p.1 / MIB)),
+                c.stroke_width(2),
+            ))
+            .map_err(e)?
+            .label(format!("{comp} RSS"))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+        if let Some(l) = d.limits.get(comp) {
+            let y = l / MIB;
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(0.0, y), (xmax, y)],
+                    8,
+                    5,
+                    c.stroke_width(1),
+                ))
+                .map_err(e)?
+                .label(format!("{comp} memory limit"))
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(1))
+                });
+        }
+    }
+    if !d.ooms.is_empty() {
+        let y = d.limits.values().cloned().fold(0.0, f64::max) / MIB;
+        chart
+            .draw_series(
+                d.ooms
+                    .iter()
+                    .map(|(t, _)| Cross::new((t / tu, y), 7, RED.stroke_width(3))),
+            )
+            .map_err(e)?
+            .label("OOM kill")
+            .legend(|(x, y)| Cross::new((x + 9, y), 5, RED.stroke_width(2)));
+    }
+    if let Some(t) = d.first_drop {
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(t / tu, 0.0), (t / tu, ymax)],
+                BLACK.mix(0.6).stroke_width(1),
+            )))
+            .map_err(e)?
+            .label(format!("first span dropped ({t:.0} s)"))
+            .legend(|(x, y)| {
+                PathElement::new(vec![(x + 9, y - 6), (x + 9, y + 6)], BLACK.stroke_width(1))
+            });
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font(("sans-serif", 13))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .draw()
+        .map_err(e)?;
+    Ok(())
+}
+
+fn draw_queue<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData) -> Result<()> {
+    root.fill(&WHITE).map_err(e)?;
+    let (tu, tlabel) = time_axis(d.duration);
+    let xmax = (d.duration / tu).max(1e-9);
+    let ymax = d
+        .series
+        .values()
+        .flat_map(|s| {
+            s.iter()
+                .map(|x| x.2.max(if x.3.is_finite() { x.3 } else { 0.0 }))
+        })
+        .fold(0.0, f64::max)
+        * 1.08
+        + 1.0;
+    let mut chart = ChartBuilder::on(root)
+        .caption(format!("{}: spans waiting", d.name), ("sans-serif", 22))
+        .margin(14)
+        .x_label_area_size(45)
+        .y_label_area_size(80)
+        .build_cartesian_2d(0f64..xmax, 0f64..ymax)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc(tlabel)
+        .y_desc("spans in queue / buffer")
+        .axis_desc_style(("sans-serif", 16))
+        .label_style(("sans-serif", 13))
+        .draw()
+        .map_err(e)?;
+    for (k, (comp, pts)) in d.series.iter().enumerate() {
+        let c = COLORS[k % COLORS.len()];
+        chart
+            .draw_series(LineSeries::new(
+                pts.iter().map(|p| (p.0 / tu, p.2)),
+                c.stroke_width(2),
+            ))
+            .map_err(e)?
+            .label(format!("{comp} queue"))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+        if pts.iter().any(|p| p.3.is_finite()) {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    pts.iter()
+                        .filter(|p| p.3.is_finite())
+                        .map(|p| (p.0 / tu, p.3)),
+                    8,
+                    5,
+                    c.stroke_width(1),
+                ))
+                .map_err(e)?
+                .label(format!("{comp} capacity"))
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(1))
+                });
+        }
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font(("sans-serif", 13))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .draw()
+        .map_err(e)?;
+    Ok(())
+}
+
+fn draw_sweep<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    t: &Table,
+    field: &str,
+    limit: Option<f64>,
+) -> Result<()> {
+    root.fill(&WHITE).map_err(e)?;
+    let xs: Vec<f64> = t
+        .col(field)?
+        .iter()
+        .map(|s| {
+            s.parse::<f64>()
+                .ok()
+                .or_else(|| {
+                    crate::units::ByteSize::parse(s)
+                        .ok()
+                        .map(|b| b.0 as f64 / MIB)
+                })
+                .or_else(|| {
+                    crate::units::Duration::parse(s)
+                        .ok()
+                        .map(|d| d.0 as f64 / 1e9)
+                })
+                .or_else(|| crate::units::Rate::parse(s).ok().map(|r| r.0))
+                .unwrap_or(f64::NAN)
+        })
+        .collect();
+    let is_size = t
+        .col(field)?
+        .iter()
+        .any(|s| crate::units::ByteSize::parse(s).is_ok() && s.parse::<f64>().is_err());
+    let mean = t.num("peak_rss_bytes_mean")?;
+    let lo = t.num("peak_rss_bytes_ci_low")?;
+    let hi = t.num("peak_rss_bytes_ci_high")?;
+    let mut pts: Vec<(f64, f64, f64, f64)> = (0..t.rows)
+        .filter(|&i| xs[i].is_finite())
+        .map(|i| (xs[i], mean[i] / MIB, lo[i] / MIB, hi[i] / MIB))
+        .collect();
+    pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+    if pts.is_empty() {
+        bail!("the sweep's `{field}` values are not numbers");
+    }
+    let xmin = pts[0].0;
+    let xmax = pts.last().unwrap().0.max(xmin + 1e-9);
+    let ymax = pts
+        .iter()
+        .map(|p| p.3)
+        .fold(limit.unwrap_or(0.0) / MIB, f64::max)
+        * 1.08
+        + 1.0;
+    let mut chart = ChartBuilder::on(root)
+        .caption(format!("peak RSS vs {field}"), ("sans-serif", 22))
+        .margin(14)
+        .x_label_area_size(45)
+        .y_label_area_size(70)
+        .build_cartesian_2d(xmin..xmax, 0f64..ymax)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc(if is_size {
+            format!("{field} [MiB]")
+        } else {
+            field.to_string()
+        })
+        .y_desc("peak RSS [MiB]")
+        .axis_desc_style(("sans-serif", 16))
+        .label_style(("sans-serif", 13))
+        .draw()
+        .map_err(e)?;
+    let c = COLORS[0];
+    let band: Vec<(f64, f64)> = pts
+        .iter()
+        .map(|p| (p.0, p.3))
+        .chain(pts.iter().rev().map(|p| (p.0, p.2)))
+        .collect();
+    chart
+        .draw_series(std::iter::once(Polygon::new(band, c.mix(0.2).filled())))
+        .map_err(e)?
+        .label("confidence interval of the mean")
+        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], c.mix(0.2).filled()));
+    chart
+        .draw_series(LineSeries::new(
+            pts.iter().map(|p| (p.0, p.1)),
+            c.stroke_width(2),
+        ))
+        .map_err(e)?
+        .label("mean peak RSS")
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+    chart
+        .draw_series(pts.iter().map(|p| Circle::new((p.0, p.1), 3, c.filled())))
+        .map_err(e)?;
+    if let Some(l) = limit {
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(xmin, l / MIB), (xmax, l / MIB)],
+                8,
+                5,
+                RED.stroke_width(1),
+            ))
+            .map_err(e)?
+            .label("memory limit")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], RED.stroke_width(1)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font(("sans-serif", 13))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .draw()
+        .map_err(e)?;
+    Ok(())
+}
+
+fn draw_validation<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, t: &Table) -> Result<()> {
+    root.fill(&WHITE).map_err(e)?;
+    let files = t.col("file")?;
+    let (tt, m, s, lo, hi) = (
+        t.num("t_s")?,
+        t.num("measured_bytes")?,
+        t.num("simulated_bytes")?,
+        t.num("simulated_low_bytes")?,
+        t.num("simulated_high_bytes")?,
+    );
+    let mut names: Vec<&String> = files.iter().collect();
+    names.dedup();
+    let panels = root.split_evenly((names.len(), 1));
+    for (panel, name) in panels.iter().zip(&names) {
+        let idx: Vec<usize> = (0..t.rows).filter(|&i| &files[i] == *name).collect();
+        let xmax = idx.iter().map(|&i| tt[i]).fold(1.0, f64::max);
+        let ymax = idx.iter().map(|&i| m[i].max(hi[i])).fold(0.0, f64::max) / MIB * 1.08 + 1.0;
+        let short = Path::new(name.as_str())
+            .file_name()
+            .map(|x| x.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let mut chart = ChartBuilder::on(panel)
+            .caption(
+                format!("measured vs simulated: {short}"),
+                ("sans-serif", 20),
+            )
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0f64..xmax, 0f64..ymax)
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .x_desc("time [s]")
+            .y_desc("RSS [MiB]")
+            .axis_desc_style(("sans-serif", 15))
+            .label_style(("sans-serif", 12))
+            .draw()
+            .map_err(e)?;
+        let c = COLORS[0];
+        let band: Vec<(f64, f64)> = idx
+            .iter()
+            .map(|&i| (tt[i], hi[i] / MIB))
+            .chain(idx.iter().rev().map(|&i| (tt[i], lo[i] / MIB)))
+            .collect();
+        chart
+            .draw_series(std::iter::once(Polygon::new(band, c.mix(0.2).filled())))
+            .map_err(e)?
+            .label("simulated band (replications)")
+            .legend(move |(x, y)| {
+                Rectangle::new([(x, y - 5), (x + 18, y + 5)], c.mix(0.2).filled())
+            });
+        chart
+            .draw_series(LineSeries::new(
+                idx.iter().map(|&i| (tt[i], s[i] / MIB)),
+                c.stroke_width(2),
+            ))
+            .map_err(e)?
+            .label("simulated (mean)")
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+        let mc = COLORS[1];
+        chart
+            .draw_series(LineSeries::new(
+                idx.iter().map(|&i| (tt[i], m[i] / MIB)),
+                mc.stroke_width(2),
+            ))
+            .map_err(e)?
+            .label("measured")
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], mc.stroke_width(2)));
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .label_font(("sans-serif", 12))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.4))
+            .draw()
+            .map_err(e)?;
+    }
+    Ok(())
+}
+
+/// Draws what `dir` holds into `out` (default: `dir`). Returns the files written.
+pub fn plot_dir(dir: &Path, out: Option<&Path>, formats: &[Format]) -> Result<Vec<PathBuf>> {
+    let out = out.unwrap_or(dir);
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let mut written = vec![];
+    if dir.join("timeseries.csv").exists() {
+        let d = read_run(dir)?;
+        written.extend(both!(
+            out,
+            "memory",
+            formats,
+            (1100, 600),
+            |r| draw_memory(r, &d)
+        )?);
+        written.extend(both!(out, "queue", formats, (1100, 600), |r| draw_queue(
+            r, &d
+        ))?);
+    }
+    if dir.join("points.csv").exists() {
+        let t = Table::read(&dir.join("points.csv"))?;
+        // The first varied field is the column after `point`.
+        let first = first_header(&dir.join("points.csv"))?;
+        let limit = sweep_limit(dir);
+        written.extend(both!(out, "peak_rss", formats, (1000, 600), |r| {
+            draw_sweep(r, &t, &first, limit)
+        })?);
+    }
+    if dir.join("validation.csv").exists() {
+        let t = Table::read(&dir.join("validation.csv"))?;
+        let mut files = t.col("file")?.clone();
+        files.dedup();
+        let h = 380 * files.len().max(1) as u32;
+        written.extend(both!(out, "validation", formats, (1000, h), |r| {
+            draw_validation(r, &t)
+        })?);
+    }
+    if written.is_empty() {
+        bail!(
+            "{} holds no tracesim output to plot (timeseries.csv, points.csv or validation.csv)",
+            dir.display()
+        );
+    }
+    Ok(written)
+}
+
+fn first_header(path: &Path) -> Result<String> {
+    let mut rd = csv::Reader::from_path(path)?;
+    rd.headers()?
+        .get(1)
+        .map(String::from)
+        .ok_or_else(|| anyhow!("{}: no varied field", path.display()))
+}
+
+/// The memory limit the sweep's runs had, when `runs.csv` says so and it is the same for all.
+fn sweep_limit(dir: &Path) -> Option<f64> {
+    let t = Table::read(&dir.join("runs.csv")).ok()?;
+    let l = t.num("memory_limit_bytes").ok()?;
+    let first = *l.first()?;
+    (first.is_finite() && l.iter().all(|x| *x == first)).then_some(first)
+}
+
+pub fn parse_formats(s: &str) -> Result<Vec<Format>> {
+    s.split(',')
+        .map(|f| match f.trim() {
+            "svg" => Ok(Format::Svg),
+            "png" => Ok(Format::Png),
+            other => Err(anyhow!("unknown image format `{other}`: svg or png")),
+        })
+        .collect()
+}
