@@ -97,9 +97,14 @@ fn cmd_plot(a: PlotArgs) -> Result<(), Failure> {
     if !a.dir.is_dir() {
         return Err(usage(format!("{} is not a folder", a.dir.display())));
     }
-    if !["timeseries.csv", "points.csv", "validation.csv"]
-        .iter()
-        .any(|f| a.dir.join(f).exists())
+    if ![
+        "timeseries.csv",
+        "points.csv",
+        "validation.csv",
+        "curves.csv",
+    ]
+    .iter()
+    .any(|f| a.dir.join(f).exists())
     {
         return Err(usage(format!(
             "{} holds no tracesim output to plot (timeseries.csv, points.csv or validation.csv)",
@@ -168,6 +173,9 @@ pub struct SweepArgs {
     /// Keep the runs an interrupted sweep finished and run only the rest
     #[arg(long)]
     pub resume: bool,
+    /// Also draw peak_rss.svg/png into the output folder
+    #[arg(long)]
+    pub plot: bool,
 }
 
 /// Options shared by the commands that make many runs.
@@ -221,6 +229,9 @@ pub struct CompareArgs {
     pub variants: Vec<String>,
     #[command(flatten)]
     pub many: ManyArgs,
+    /// Also draw compare.svg/png (the variants' memory curves, replication 0) into the folder
+    #[arg(long)]
+    pub plot: bool,
 }
 
 #[derive(Args, Debug)]
@@ -446,6 +457,13 @@ fn cmd_sweep(a: SweepArgs) -> Result<(), Failure> {
         if !a.many.quiet {
             print_points(&points, &plan.label_columns, a.many.confidence);
         }
+        if a.plot {
+            crate::plot::plot_dir(
+                &out,
+                None,
+                &[crate::plot::Format::Svg, crate::plot::Format::Png],
+            )?;
+        }
     } else {
         sweep::write_file_atomic(&out.join(format!("runs.{tag}.csv")), &runs)?;
         sweep::write_file_atomic(&out.join(format!("manifest.{tag}.json")), &manifest)?;
@@ -548,6 +566,7 @@ fn cmd_compare(a: CompareArgs) -> Result<(), Failure> {
     let runs = sweep::runs_csv(&plan.header(), &rows);
     let points = sweep::points_csv(&runs, &plan.label_columns, a.many.confidence)?;
     let diffs = crate::compare::differences_csv(&runs, a.many.confidence)?;
+    let curves = crate::compare::curves_csv(&plan)?;
     let manifest = serde_json::to_vec_pretty(&many_manifest(
         &plan,
         &a.scenario,
@@ -561,14 +580,22 @@ fn cmd_compare(a: CompareArgs) -> Result<(), Failure> {
             ("runs.csv", runs),
             ("points.csv", points.clone()),
             ("differences.csv", diffs.clone()),
+            ("curves.csv", curves),
             ("manifest.json", manifest),
         ],
     )?;
+    if a.plot {
+        crate::plot::plot_dir(
+            &out,
+            None,
+            &[crate::plot::Format::Svg, crate::plot::Format::Png],
+        )?;
+    }
     if !a.many.quiet {
         print_points(&points, &plan.label_columns, a.many.confidence);
         crate::compare::print_differences(&diffs, a.many.confidence);
         println!(
-            "wrote {}/{{runs.csv, points.csv, differences.csv, manifest.json}}",
+            "wrote {}/{{runs.csv, points.csv, differences.csv, curves.csv, manifest.json}}",
             out.display()
         );
     }

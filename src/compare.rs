@@ -111,3 +111,39 @@ pub fn print_differences(diffs: &[u8], level: f64) {
         );
     }
 }
+
+/// Replication 0 of every variant as time series (tidy: variant, component, t_s, rss_bytes,
+/// queue_items, memory_limit_bytes), for overlaying the variants' curves. Replication 0 has
+/// the same seed in every variant (common random numbers), so the curves differ only by the
+/// variants' settings.
+pub fn curves_csv(plan: &crate::sweep::Plan) -> Result<Vec<u8>> {
+    let header: Vec<String> = [
+        "variant",
+        "component",
+        "t_s",
+        "rss_bytes",
+        "queue_items",
+        "memory_limit_bytes",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let mut rows = Vec::new();
+    for p in 0..plan.points_len() {
+        let r = plan.simulate(p as u64 * plan.replications());
+        let name = plan.point_labels(p).join(" ");
+        for s in &r.samples {
+            rows.push(vec![
+                name.clone(),
+                s.component.to_string(),
+                crate::sim::secs(s.t).to_string(),
+                s.rss_bytes.to_string(),
+                s.queue_items.to_string(),
+                s.memory_limit_bytes
+                    .map(|l| l.to_string())
+                    .unwrap_or_default(),
+            ]);
+        }
+    }
+    crate::output::csv_bytes(&header, rows.into_iter())
+}

@@ -6,6 +6,8 @@
 //!   `queue.*` (spans waiting per component, with capacity);
 //! * a sweep folder (`points.csv`): `peak_rss.*` (mean peak RSS against the first varied
 //!   field, with its confidence band, and the memory limit when the runs had one);
+//! * a compare folder (`curves.csv`): `compare.*` (the variants' RSS curves overlaid, from
+//!   replication 0, which has the same seed in every variant);
 //! * a validation folder (`validation.csv`): `validation.*` (measured against simulated, with
 //!   the replication band), one panel per measured file.
 //!
@@ -106,6 +108,16 @@ macro_rules! both {
         }
         Ok::<Vec<PathBuf>, anyhow::Error>(written)
     }};
+}
+
+/// Axis numbers without noise: 200 rather than 200.0, 2.5 rather than 2.500.
+fn tick(x: &f64) -> String {
+    if (x - x.round()).abs() < 1e-9 {
+        format!("{}", x.round() as i64)
+    } else {
+        let s = format!("{x:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
 }
 
 fn e<E: std::fmt::Debug>(x: E) -> anyhow::Error {
@@ -217,12 +229,15 @@ fn draw_memory<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData) -
     let mut chart = ChartBuilder::on(root)
         .caption(format!("{}: memory", d.name), ("sans-serif", 22))
         .margin(14)
+        .margin_right(45)
         .x_label_area_size(45)
         .y_label_area_size(70)
         .build_cartesian_2d(0f64..xmax, 0f64..ymax)
         .map_err(e)?;
     chart
         .configure_mesh()
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
         .x_desc(tlabel)
         .y_desc("RSS [MiB]")
         .axis_desc_style(("sans-serif", 16))
@@ -321,12 +336,15 @@ fn draw_queue<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData) ->
     let mut chart = ChartBuilder::on(root)
         .caption(format!("{}: spans waiting", d.name), ("sans-serif", 22))
         .margin(14)
+        .margin_right(45)
         .x_label_area_size(45)
         .y_label_area_size(80)
         .build_cartesian_2d(0f64..xmax, 0f64..ymax)
         .map_err(e)?;
     chart
         .configure_mesh()
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
         .x_desc(tlabel)
         .y_desc("spans in queue / buffer")
         .axis_desc_style(("sans-serif", 16))
@@ -424,12 +442,15 @@ fn draw_sweep<DB: DrawingBackend>(
     let mut chart = ChartBuilder::on(root)
         .caption(format!("peak RSS vs {field}"), ("sans-serif", 22))
         .margin(14)
+        .margin_right(45)
         .x_label_area_size(45)
         .y_label_area_size(70)
         .build_cartesian_2d(xmin..xmax, 0f64..ymax)
         .map_err(e)?;
     chart
         .configure_mesh()
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
         .x_desc(if is_size {
             format!("{field} [MiB]")
         } else {
@@ -512,12 +533,15 @@ fn draw_validation<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, t: &Table)
                 ("sans-serif", 20),
             )
             .margin(12)
+            .margin_right(45)
             .x_label_area_size(40)
             .y_label_area_size(70)
             .build_cartesian_2d(0f64..xmax, 0f64..ymax)
             .map_err(e)?;
         chart
             .configure_mesh()
+            .x_label_formatter(&tick)
+            .y_label_formatter(&tick)
             .x_desc("time [s]")
             .y_desc("RSS [MiB]")
             .axis_desc_style(("sans-serif", 15))
@@ -566,6 +590,93 @@ fn draw_validation<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, t: &Table)
     Ok(())
 }
 
+fn draw_compare<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, t: &Table) -> Result<()> {
+    root.fill(&WHITE).map_err(e)?;
+    let (v, c, tt, rss, lim) = (
+        t.col("variant")?,
+        t.col("component")?,
+        t.num("t_s")?,
+        t.num("rss_bytes")?,
+        t.num("memory_limit_bytes")?,
+    );
+    let mut comps: Vec<&String> = c.iter().collect();
+    comps.sort();
+    comps.dedup();
+    let several = comps.len() > 1;
+    let mut lines: BTreeMap<(String, String), Vec<(f64, f64)>> = BTreeMap::new();
+    let mut order: Vec<(String, String)> = vec![];
+    for i in 0..t.rows {
+        let k = (v[i].clone(), c[i].clone());
+        if !lines.contains_key(&k) {
+            order.push(k.clone());
+        }
+        lines.entry(k).or_default().push((tt[i], rss[i]));
+    }
+    let duration = tt.iter().cloned().fold(0.0, f64::max);
+    let (tu, tlabel) = time_axis(duration);
+    let limit = lim
+        .iter()
+        .cloned()
+        .filter(|x| x.is_finite())
+        .fold(0.0, f64::max);
+    let ymax = (rss.iter().cloned().fold(0.0, f64::max).max(limit) / MIB * 1.08).max(1.0);
+    let mut chart = ChartBuilder::on(root)
+        .caption("variants compared (replication 0)", ("sans-serif", 22))
+        .margin(14)
+        .margin_right(45)
+        .x_label_area_size(45)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0f64..(duration / tu).max(1e-9), 0f64..ymax)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .x_desc(tlabel)
+        .y_desc("RSS [MiB]")
+        .axis_desc_style(("sans-serif", 16))
+        .label_style(("sans-serif", 13))
+        .draw()
+        .map_err(e)?;
+    for (k, key) in order.iter().enumerate() {
+        let col = COLORS[k % COLORS.len()];
+        let label = if several {
+            format!("{} ({})", key.0, key.1)
+        } else {
+            key.0.clone()
+        };
+        chart
+            .draw_series(LineSeries::new(
+                lines[key].iter().map(|p| (p.0 / tu, p.1 / MIB)),
+                col.stroke_width(2),
+            ))
+            .map_err(e)?
+            .label(label)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], col.stroke_width(2)));
+    }
+    if limit > 0.0 {
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(0.0, limit / MIB), (duration / tu, limit / MIB)],
+                8,
+                5,
+                BLACK.stroke_width(1),
+            ))
+            .map_err(e)?
+            .label("memory limit")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLACK.stroke_width(1)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font(("sans-serif", 13))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .draw()
+        .map_err(e)?;
+    Ok(())
+}
+
 /// Draws what `dir` holds into `out` (default: `dir`). Returns the files written.
 pub fn plot_dir(dir: &Path, out: Option<&Path>, formats: &[Format]) -> Result<Vec<PathBuf>> {
     let out = out.unwrap_or(dir);
@@ -584,13 +695,19 @@ pub fn plot_dir(dir: &Path, out: Option<&Path>, formats: &[Format]) -> Result<Ve
             r, &d
         ))?);
     }
-    if dir.join("points.csv").exists() {
+    if dir.join("points.csv").exists() && !dir.join("curves.csv").exists() {
         let t = Table::read(&dir.join("points.csv"))?;
         // The first varied field is the column after `point`.
         let first = first_header(&dir.join("points.csv"))?;
         let limit = sweep_limit(dir);
         written.extend(both!(out, "peak_rss", formats, (1000, 600), |r| {
             draw_sweep(r, &t, &first, limit)
+        })?);
+    }
+    if dir.join("curves.csv").exists() {
+        let t = Table::read(&dir.join("curves.csv"))?;
+        written.extend(both!(out, "compare", formats, (1100, 600), |r| {
+            draw_compare(r, &t)
         })?);
     }
     if dir.join("validation.csv").exists() {
@@ -604,7 +721,7 @@ pub fn plot_dir(dir: &Path, out: Option<&Path>, formats: &[Format]) -> Result<Ve
     }
     if written.is_empty() {
         bail!(
-            "{} holds no tracesim output to plot (timeseries.csv, points.csv or validation.csv)",
+            "{} holds no tracesim output to plot (timeseries.csv, points.csv, curves.csv or validation.csv)",
             dir.display()
         );
     }

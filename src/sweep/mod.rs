@@ -116,6 +116,18 @@ impl Plan {
         })
     }
 
+    pub fn points_len(&self) -> usize {
+        self.points.len()
+    }
+
+    pub fn replications(&self) -> u64 {
+        self.replications
+    }
+
+    pub fn point_labels(&self, p: usize) -> &[String] {
+        &self.points[p].labels
+    }
+
     pub fn total_runs(&self) -> u64 {
         self.points.len() as u64 * self.replications
     }

@@ -271,3 +271,65 @@ fn recommend_answers_the_jaeger_story() {
     let table = String::from_utf8(read(p, "rec/tradeoff.csv")).unwrap();
     assert!(table.lines().count() > 10);
 }
+
+#[test]
+fn compare_and_sweep_plot_their_curves() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_tracesim");
+    let m = format!(
+        "{}/models/otel-sdk-collector-hung.toml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let cmp = dir.path().join("cmp");
+    let st = std::process::Command::new(bin)
+        .args([
+            "compare",
+            &m,
+            "--variant",
+            "2048",
+            "--variant",
+            "20k: tracer.max_queue_size=20000",
+        ])
+        .args([
+            "--replications",
+            "2",
+            "--quiet",
+            "--plot",
+            "--set",
+            "scenario.duration=\"60s\"",
+            "--out",
+        ])
+        .arg(&cmp)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let curves = std::fs::read_to_string(cmp.join("curves.csv")).unwrap();
+    assert!(curves.starts_with("variant,component,t_s,rss_bytes"));
+    assert!(curves.contains("\n20k,tracer,"));
+    let svg = std::fs::read_to_string(cmp.join("compare.svg")).unwrap();
+    assert!(svg.contains("20k") && svg.contains("RSS [MiB]"));
+    let sw = dir.path().join("sw");
+    let st = std::process::Command::new(bin)
+        .args([
+            "sweep",
+            &m,
+            "--vary",
+            "tracer.max_queue_size=2048,20000",
+            "--replications",
+            "2",
+        ])
+        .args([
+            "--quiet",
+            "--plot",
+            "--set",
+            "scenario.duration=\"60s\"",
+            "--out",
+        ])
+        .arg(&sw)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let svg = std::fs::read_to_string(sw.join("peak_rss.svg")).unwrap();
+    assert!(svg.contains("tracer.max_queue_size") && svg.contains("peak RSS [MiB]"));
+    assert!(sw.join("peak_rss.png").exists());
+}
