@@ -458,11 +458,7 @@ fn cmd_sweep(a: SweepArgs) -> Result<(), Failure> {
             print_points(&points, &plan.label_columns, a.many.confidence);
         }
         if a.plot {
-            crate::plot::plot_dir(
-                &out,
-                None,
-                &[crate::plot::Format::Svg, crate::plot::Format::Png],
-            )?;
+            crate::plot::plot_here(&out)?;
         }
     } else {
         sweep::write_file_atomic(&out.join(format!("runs.{tag}.csv")), &runs)?;
@@ -585,11 +581,7 @@ fn cmd_compare(a: CompareArgs) -> Result<(), Failure> {
         ],
     )?;
     if a.plot {
-        crate::plot::plot_dir(
-            &out,
-            None,
-            &[crate::plot::Format::Svg, crate::plot::Format::Png],
-        )?;
+        crate::plot::plot_here(&out)?;
     }
     if !a.many.quiet {
         print_points(&points, &plan.label_columns, a.many.confidence);
@@ -705,11 +697,7 @@ fn cmd_run(a: RunArgs) -> Result<(), Failure> {
         print_summary(&result, &out, wall);
     }
     if a.plot {
-        let imgs = crate::plot::plot_dir(
-            &out,
-            None,
-            &[crate::plot::Format::Svg, crate::plot::Format::Png],
-        )?;
+        let imgs = crate::plot::plot_here(&out)?;
         if !a.quiet {
             println!("  plotted       {} images", imgs.len());
         }

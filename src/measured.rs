@@ -101,23 +101,12 @@ fn unit_factor(unit: &str) -> Option<f64> {
 
 pub fn read(path: &Path, opts: &ReadOptions) -> Result<Series, MeasureError> {
     let file = path.display().to_string();
-    let err = |line: Option<usize>, field: &str, message: String| MeasureError {
+    let text = std::fs::read_to_string(path).map_err(|e| MeasureError {
         file: file.clone(),
-        line,
-        field: field.to_string(),
-        message,
-    };
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| err(None, "", format!("cannot read the measurement file: {e}")))?;
-    if let Some(u) = &opts.unit {
-        if unit_factor(u).is_none() {
-            return Err(err(
-                None,
-                "",
-                format!("`--unit {u}` is not a byte unit such as MiB"),
-            ));
-        }
-    }
+        line: None,
+        field: String::new(),
+        message: format!("cannot read the measurement file: {e}"),
+    })?;
     let json = path.extension().is_some_and(|e| e == "json");
     parse_text(&file, &text, json, opts)
 }

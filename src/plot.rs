@@ -81,6 +81,11 @@ pub enum Format {
     Png,
 }
 
+/// What `--plot` draws: both formats, into the output folder itself.
+pub fn plot_here(dir: &Path) -> Result<Vec<PathBuf>> {
+    plot_dir(dir, None, &[Format::Svg, Format::Png])
+}
+
 macro_rules! both {
     ($out:expr, $stem:expr, $formats:expr, $size:expr, $f:expr) => {{
         register_font();

@@ -491,6 +491,10 @@ pub fn cmd_validate(a: ValidateArgs) -> Result<(), Failure> {
         "  wrote         {}/{{validation.csv, validation_summary.csv}}",
         out.display()
     );
+    if a.plot {
+        crate::plot::plot_here(&out)?;
+        println!("  plotted       {}/validation.{{svg,png}}", out.display());
+    }
     if let Some(tol) = tolerance {
         if c.mape > tol || c.peak_error().abs() > tol {
             return Err(Failure {

@@ -564,19 +564,10 @@ impl Simulation {
         c.size = 0;
         c.queue_wire_bytes = 0;
         c.heap = GoHeap::new(c.cfg.runtime.clone(), now);
-        let rs = c.cfg.restart.clone();
-        if !rs.enabled {
-            return;
+        let (last, mut crashes) = (c.last_start, c.consecutive_crashes);
+        if let Some(up_in) = c.cfg.restart.next_start(&mut crashes, last, now) {
+            c.consecutive_crashes = crashes;
+            self.q.schedule_in(up_in, Event::CollectorUp);
         }
-        if now.saturating_sub(c.last_start) >= rs.backoff_reset {
-            c.consecutive_crashes = 0;
-        }
-        let delay = rs
-            .backoff_initial
-            .saturating_mul(1u64 << c.consecutive_crashes.min(40))
-            .min(rs.backoff_max);
-        c.consecutive_crashes += 1;
-        self.q
-            .schedule_in(delay.saturating_add(rs.startup), Event::CollectorUp);
     }
 }

@@ -722,20 +722,11 @@ impl Simulation {
         t.exporting = 0;
         t.waiting_wire = 0;
         t.heap = NativeHeap::new(0, 0.0, false);
-        let rs = t.cfg.restart.clone();
-        if !rs.enabled {
-            return;
+        let (last, mut crashes) = (t.last_start, t.consecutive_crashes);
+        if let Some(up_in) = t.cfg.restart.next_start(&mut crashes, last, now) {
+            t.consecutive_crashes = crashes;
+            self.q.schedule_in(up_in, Event::TracerUp);
         }
-        if now.saturating_sub(t.last_start) >= rs.backoff_reset {
-            t.consecutive_crashes = 0;
-        }
-        let delay = rs
-            .backoff_initial
-            .saturating_mul(1u64 << t.consecutive_crashes.min(40))
-            .min(rs.backoff_max);
-        t.consecutive_crashes += 1;
-        self.q
-            .schedule_in(delay.saturating_add(rs.startup), Event::TracerUp);
     }
 }
 

@@ -144,12 +144,14 @@ fn validate_checks_the_tolerance_and_writes_both_curves() {
             .output()
             .unwrap()
     };
-    let ok = run(&["--tolerance", "10%"], &dir.path().join("a"));
+    let ok = run(&["--tolerance", "10%", "--plot"], &dir.path().join("a"));
     assert!(
         ok.status.success(),
         "{}",
         String::from_utf8_lossy(&ok.stderr)
     );
+    let svg = std::fs::read_to_string(dir.path().join("a/validation.svg")).unwrap();
+    assert!(svg.contains("measured") && svg.contains("RSS [MiB]"));
     let text = std::fs::read_to_string(dir.path().join("a/validation.csv")).unwrap();
     assert!(text.starts_with("file,t_s,measured_bytes,simulated_bytes"));
     assert!(text.lines().count() > 100);
