@@ -15,6 +15,7 @@
 
 use anyhow::{Context, Result, anyhow, bail};
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -129,6 +130,54 @@ fn e<E: std::fmt::Debug>(x: E) -> anyhow::Error {
     anyhow!("drawing failed: {x:?}")
 }
 
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A titled chart with its grid and axis descriptions drawn, in the house style.
+fn axes<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: impl AsRef<str>,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+    x_desc: impl AsRef<str>,
+    y_desc: impl AsRef<str>,
+    y_label_width: u32,
+) -> Result<Chart<'a, DB>> {
+    let mut chart = ChartBuilder::on(area)
+        .caption(title.as_ref(), ("sans-serif", 22))
+        .margin(14)
+        .margin_right(45)
+        .x_label_area_size(45)
+        .y_label_area_size(y_label_width)
+        .build_cartesian_2d(x, y)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .x_desc(x_desc.as_ref())
+        .y_desc(y_desc.as_ref())
+        .axis_desc_style(("sans-serif", 16))
+        .label_style(("sans-serif", 13))
+        .draw()
+        .map_err(e)?;
+    Ok(chart)
+}
+
+/// The legend box of the series drawn with labels.
+fn legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    at: SeriesLabelPosition,
+) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .position(at)
+        .label_font(("sans-serif", 13))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .draw()
+        .map_err(e)
+}
+
 /// What a run folder holds, ready to draw.
 struct RunData {
     name: String,
@@ -231,24 +280,15 @@ fn draw_memory<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData) -
         .fold(0.0, f64::max)
         .max(d.limits.values().cloned().fold(0.0, f64::max));
     let ymax = (ymax_data / MIB * 1.08).max(1.0);
-    let mut chart = ChartBuilder::on(root)
-        .caption(format!("{}: memory", d.name), ("sans-serif", 22))
-        .margin(14)
-        .margin_right(45)
-        .x_label_area_size(45)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0f64..xmax, 0f64..ymax)
-        .map_err(e)?;
-    chart
-        .configure_mesh()
-        .x_label_formatter(&tick)
-        .y_label_formatter(&tick)
-        .x_desc(tlabel)
-        .y_desc("RSS [MiB]")
-        .axis_desc_style(("sans-serif", 16))
-        .label_style(("sans-serif", 13))
-        .draw()
-        .map_err(e)?;
+    let mut chart = axes(
+        root,
+        format!("{}: memory", d.name),
+        0f64..xmax,
+        0f64..ymax,
+        tlabel,
+        "RSS [MiB]",
+        70,
+    )?;
     let shade = RGBColor(230, 85, 13).mix(0.15);
     for (i, (s, end, who)) in d.outages.iter().enumerate() {
         let r = chart
@@ -313,14 +353,7 @@ fn draw_memory<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData) -
                 PathElement::new(vec![(x + 9, y - 6), (x + 9, y + 6)], BLACK.stroke_width(1))
             });
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font(("sans-serif", 13))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .draw()
-        .map_err(e)?;
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     Ok(())
 }
 
@@ -338,24 +371,15 @@ fn draw_queue<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData) ->
         .fold(0.0, f64::max)
         * 1.08
         + 1.0;
-    let mut chart = ChartBuilder::on(root)
-        .caption(format!("{}: spans waiting", d.name), ("sans-serif", 22))
-        .margin(14)
-        .margin_right(45)
-        .x_label_area_size(45)
-        .y_label_area_size(80)
-        .build_cartesian_2d(0f64..xmax, 0f64..ymax)
-        .map_err(e)?;
-    chart
-        .configure_mesh()
-        .x_label_formatter(&tick)
-        .y_label_formatter(&tick)
-        .x_desc(tlabel)
-        .y_desc("spans in queue / buffer")
-        .axis_desc_style(("sans-serif", 16))
-        .label_style(("sans-serif", 13))
-        .draw()
-        .map_err(e)?;
+    let mut chart = axes(
+        root,
+        format!("{}: spans waiting", d.name),
+        0f64..xmax,
+        0f64..ymax,
+        tlabel,
+        "spans in queue / buffer",
+        80,
+    )?;
     for (k, (comp, pts)) in d.series.iter().enumerate() {
         let c = COLORS[k % COLORS.len()];
         chart
@@ -383,14 +407,7 @@ fn draw_queue<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData) ->
                 });
         }
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font(("sans-serif", 13))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .draw()
-        .map_err(e)?;
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     Ok(())
 }
 
@@ -444,28 +461,20 @@ fn draw_sweep<DB: DrawingBackend>(
         .fold(limit.unwrap_or(0.0) / MIB, f64::max)
         * 1.08
         + 1.0;
-    let mut chart = ChartBuilder::on(root)
-        .caption(format!("peak RSS vs {field}"), ("sans-serif", 22))
-        .margin(14)
-        .margin_right(45)
-        .x_label_area_size(45)
-        .y_label_area_size(70)
-        .build_cartesian_2d(xmin..xmax, 0f64..ymax)
-        .map_err(e)?;
-    chart
-        .configure_mesh()
-        .x_label_formatter(&tick)
-        .y_label_formatter(&tick)
-        .x_desc(if is_size {
-            format!("{field} [MiB]")
-        } else {
-            field.to_string()
-        })
-        .y_desc("peak RSS [MiB]")
-        .axis_desc_style(("sans-serif", 16))
-        .label_style(("sans-serif", 13))
-        .draw()
-        .map_err(e)?;
+    let x_desc = if is_size {
+        format!("{field} [MiB]")
+    } else {
+        field.to_string()
+    };
+    let mut chart = axes(
+        root,
+        format!("peak RSS vs {field}"),
+        xmin..xmax,
+        0f64..ymax,
+        x_desc,
+        "peak RSS [MiB]",
+        70,
+    )?;
     let c = COLORS[0];
     let band: Vec<(f64, f64)> = pts
         .iter()
@@ -500,14 +509,7 @@ fn draw_sweep<DB: DrawingBackend>(
             .label("memory limit")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], RED.stroke_width(1)));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font(("sans-serif", 13))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .draw()
-        .map_err(e)?;
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     Ok(())
 }
 
@@ -532,27 +534,15 @@ fn draw_validation<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, t: &Table)
             .file_name()
             .map(|x| x.to_string_lossy().to_string())
             .unwrap_or_default();
-        let mut chart = ChartBuilder::on(panel)
-            .caption(
-                format!("measured vs simulated: {short}"),
-                ("sans-serif", 20),
-            )
-            .margin(12)
-            .margin_right(45)
-            .x_label_area_size(40)
-            .y_label_area_size(70)
-            .build_cartesian_2d(0f64..xmax, 0f64..ymax)
-            .map_err(e)?;
-        chart
-            .configure_mesh()
-            .x_label_formatter(&tick)
-            .y_label_formatter(&tick)
-            .x_desc("time [s]")
-            .y_desc("RSS [MiB]")
-            .axis_desc_style(("sans-serif", 15))
-            .label_style(("sans-serif", 12))
-            .draw()
-            .map_err(e)?;
+        let mut chart = axes(
+            panel,
+            format!("measured vs simulated: {short}"),
+            0f64..xmax,
+            0f64..ymax,
+            "time [s]",
+            "RSS [MiB]",
+            70,
+        )?;
         let c = COLORS[0];
         let band: Vec<(f64, f64)> = idx
             .iter()
@@ -583,14 +573,7 @@ fn draw_validation<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, t: &Table)
             .map_err(e)?
             .label("measured")
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], mc.stroke_width(2)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font(("sans-serif", 12))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .draw()
-            .map_err(e)?;
+        legend(&mut chart, SeriesLabelPosition::LowerRight)?;
     }
     Ok(())
 }
@@ -625,24 +608,15 @@ fn draw_compare<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, t: &Table) ->
         .filter(|x| x.is_finite())
         .fold(0.0, f64::max);
     let ymax = (rss.iter().cloned().fold(0.0, f64::max).max(limit) / MIB * 1.08).max(1.0);
-    let mut chart = ChartBuilder::on(root)
-        .caption("variants compared (replication 0)", ("sans-serif", 22))
-        .margin(14)
-        .margin_right(45)
-        .x_label_area_size(45)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0f64..(duration / tu).max(1e-9), 0f64..ymax)
-        .map_err(e)?;
-    chart
-        .configure_mesh()
-        .x_label_formatter(&tick)
-        .y_label_formatter(&tick)
-        .x_desc(tlabel)
-        .y_desc("RSS [MiB]")
-        .axis_desc_style(("sans-serif", 16))
-        .label_style(("sans-serif", 13))
-        .draw()
-        .map_err(e)?;
+    let mut chart = axes(
+        root,
+        "variants compared (replication 0)",
+        0f64..(duration / tu).max(1e-9),
+        0f64..ymax,
+        tlabel,
+        "RSS [MiB]",
+        70,
+    )?;
     for (k, key) in order.iter().enumerate() {
         let col = COLORS[k % COLORS.len()];
         let label = if several {
@@ -671,14 +645,7 @@ fn draw_compare<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, t: &Table) ->
             .label("memory limit")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLACK.stroke_width(1)));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font(("sans-serif", 13))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .draw()
-        .map_err(e)?;
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     Ok(())
 }
 

@@ -16,6 +16,21 @@ struct Case {
     seed: u64,
 }
 
+/// Outage windows as a TOML array: (gap after the previous one, length, hang?) in seconds.
+fn outage_list(outages: &[(u32, u32, bool)]) -> String {
+    let mut t = 0;
+    let mut w = Vec::new();
+    for (gap, len, hang) in outages {
+        let start = t + gap;
+        w.push(format!(
+            "{{start = \"{start}s\", duration = \"{len}s\", mode = \"{}\"}}",
+            if *hang { "hang" } else { "refuse" }
+        ));
+        t = start + len;
+    }
+    format!("[{}]", w.join(", "))
+}
+
 fn case() -> impl Strategy<Value = Case> {
     (
         (
@@ -71,17 +86,7 @@ fn case() -> impl Strategy<Value = Case> {
                 if let Some(t) = timeout {
                     o.push(format!("storage.timeout=\"{t}s\""));
                 }
-                let mut t = 0;
-                let mut w = Vec::new();
-                for (gap, len, hang) in &outages {
-                    let start = t + gap;
-                    w.push(format!(
-                        "{{start = \"{start}s\", duration = \"{len}s\", mode = \"{}\"}}",
-                        if *hang { "hang" } else { "refuse" }
-                    ));
-                    t = start + len;
-                }
-                o.push(format!("storage.outages=[{}]", w.join(", ")));
+                o.push(format!("storage.outages={}", outage_list(&outages)));
                 if let Some(q) = qmem {
                     o.push(format!("collector.queue_size_memory=\"{q}MiB\""));
                     o.push("collector.resize_interval=\"5s\"".into());
@@ -261,17 +266,7 @@ fn tracer_case() -> impl Strategy<Value = TracerCase> {
                 if let Some(d) = dur_ms {
                     o.push(format!("workload.request_duration={{ dist = \"exponential\", mean = \"{d}ms\" }}"));
                 }
-                let mut t = 0;
-                let mut w = Vec::new();
-                for (gap, len, hang) in &outages {
-                    let start = t + gap;
-                    w.push(format!(
-                        "{{start = \"{start}s\", duration = \"{len}s\", mode = \"{}\"}}",
-                        if *hang { "hang" } else { "refuse" }
-                    ));
-                    t = start + len;
-                }
-                o.push(format!("agent.outages=[{}]", w.join(", ")));
+                o.push(format!("agent.outages={}", outage_list(&outages)));
                 if let Some(e) = err {
                     o.push(format!("agent.error_rate={e}"));
                 }
