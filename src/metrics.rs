@@ -32,9 +32,15 @@ pub enum DropReason {
     ExportOverflow = 10,
     /// Generated while the tracer's process was down (OOM kill, crash-loop back-off).
     TracerDown = 11,
+    /// Refused by the collector's memory_limiter and not retried upstream (or refused after
+    /// the batch processor had acknowledged it).
+    Refused = 12,
+    /// The collector's exporter gave up: `retry_on_failure.max_elapsed_time` passed, retries
+    /// are off, or the error was permanent.
+    RetriesExhausted = 13,
 }
 
-pub const N_REASONS: usize = 12;
+pub const N_REASONS: usize = 14;
 
 impl DropReason {
     pub const ALL: [DropReason; N_REASONS] = [
@@ -50,6 +56,8 @@ impl DropReason {
         DropReason::PayloadTooLarge,
         DropReason::ExportOverflow,
         DropReason::TracerDown,
+        DropReason::Refused,
+        DropReason::RetriesExhausted,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -65,6 +73,8 @@ impl DropReason {
             DropReason::PayloadTooLarge => "payload_too_large",
             DropReason::ExportOverflow => "export_overflow",
             DropReason::TracerDown => "tracer_down",
+            DropReason::Refused => "refused",
+            DropReason::RetriesExhausted => "retries_exhausted",
         }
     }
 }
@@ -147,9 +157,11 @@ pub struct Sample {
     pub spans_dropped: u64,
     pub spans_held: u64,
     pub downstream_up: bool,
+    /// Wire bytes held on disk (an OpenTelemetry Collector persistent queue).
+    pub disk_bytes: u64,
 }
 
-pub const SAMPLE_HEADER: [&str; 17] = [
+pub const SAMPLE_HEADER: [&str; 18] = [
     "t_s",
     "component",
     "up",
@@ -167,6 +179,7 @@ pub const SAMPLE_HEADER: [&str; 17] = [
     "spans_dropped",
     "spans_held",
     "downstream_up",
+    "disk_bytes",
 ];
 
 impl Sample {
@@ -189,6 +202,7 @@ impl Sample {
             self.spans_dropped.to_string(),
             self.spans_held.to_string(),
             u8::from(self.downstream_up).to_string(),
+            self.disk_bytes.to_string(),
         ]
     }
 }

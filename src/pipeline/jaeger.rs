@@ -308,7 +308,8 @@ impl Simulation {
     /// `saveSpan` by a worker of channel `ch`.
     fn save_span(&mut self, ch: usize, span: SpanRec) {
         match col!(self).writer {
-            StorageKind::Direct => {
+            // Validation pairs "otlp" only with an OpenTelemetry Collector.
+            StorageKind::Direct | StorageKind::Otlp => {
                 let r = stor!(self).request(self.q.now(), 1);
                 let c = col!(self);
                 c.in_write += 1;

@@ -16,6 +16,7 @@ macro_rules! stor {
 
 pub mod agent;
 pub mod jaeger;
+pub mod otelcol;
 pub mod storage;
 pub mod tracer;
 
@@ -25,6 +26,7 @@ use crate::sim::{EventQueue, Nanos, Streams};
 use crate::workload::Workload;
 use agent::AgentSim;
 use jaeger::Collector;
+use otelcol::OtelCol;
 use storage::StorageSim;
 use tracer::TracerProc;
 
@@ -63,6 +65,16 @@ pub enum Event {
     ExportDone { epoch: u32, slot: u32 },
     /// An export's retry back-off ended.
     ExportRetry { epoch: u32, slot: u32 },
+    /// The OpenTelemetry Collector's process finished starting.
+    OtelUp,
+    /// The memory_limiter's periodic check.
+    OtelCheck { epoch: u32 },
+    /// The batch processor's timer (`timer` tells a reset timer's stale events apart).
+    BatchTimer { epoch: u32, timer: u32 },
+    /// An exporter consumer's attempt got its answer (or timed out).
+    OtelExportDone { epoch: u32, consumer: u32 },
+    /// An exporter consumer's back-off ended: try again.
+    OtelRetry { epoch: u32, consumer: u32 },
 }
 
 pub struct Simulation {
@@ -73,6 +85,7 @@ pub struct Simulation {
     pub(crate) agent: Option<AgentSim>,
     pub(crate) storage: Option<StorageSim>,
     pub(crate) collector: Option<Collector>,
+    pub(crate) otelcol: Option<OtelCol>,
     pub(crate) counters: Counters,
     pub(crate) samples: Vec<Sample>,
     pub(crate) events: Vec<EventRecord>,
@@ -97,6 +110,10 @@ impl Simulation {
             (Some(c), Some(s)) => Some(Collector::new(c, s, &streams, 0)),
             _ => None,
         };
+        let otelcol = scenario
+            .otelcol
+            .as_ref()
+            .map(|c| OtelCol::new(c, &streams, 0));
         let tracer = scenario
             .tracer
             .as_ref()
@@ -105,7 +122,8 @@ impl Simulation {
             .agent
             .as_ref()
             .map(|a| AgentSim::new(a.clone(), &streams));
-        let components = usize::from(tracer.is_some()) + usize::from(collector.is_some());
+        let components =
+            usize::from(tracer.is_some()) + usize::from(collector.is_some() || otelcol.is_some());
         Simulation {
             q: EventQueue::new(),
             workload,
@@ -113,6 +131,7 @@ impl Simulation {
             agent,
             storage,
             collector,
+            otelcol,
             counters: Counters::default(),
             // Grown as needed past 64k rows: a long run must not reserve gigabytes up front.
             samples: Vec::with_capacity(
@@ -139,6 +158,29 @@ impl Simulation {
     pub fn held(&self) -> u64 {
         self.tracer.as_ref().map_or(0, |t| t.held())
             + self.collector.as_ref().map_or(0, |c| c.held())
+            + self.otelcol.as_ref().map_or(0, |c| c.held())
+    }
+
+    /// Is a collector (either kind) up to receive?
+    pub(crate) fn collector_up(&self) -> Option<bool> {
+        match (&self.collector, &self.otelcol) {
+            (Some(c), _) => Some(c.up),
+            (None, Some(o)) => Some(o.up),
+            (None, None) => None,
+        }
+    }
+
+    /// Kills whichever process went over its limit.
+    fn check_ooms(&mut self) {
+        if self.collector.as_ref().is_some_and(|c| c.oom_pending) {
+            self.oom_kill();
+        }
+        if self.otelcol.as_ref().is_some_and(|c| c.oom_pending) {
+            self.otelcol_oom_kill();
+        }
+        if self.tracer.as_ref().is_some_and(|t| t.oom_pending) {
+            self.tracer_oom_kill();
+        }
     }
 
     /// Runs to the scenario's end and returns what was recorded.
@@ -147,6 +189,9 @@ impl Simulation {
         self.q.schedule_in(0, Event::Sample);
         if self.collector.is_some() {
             self.collector_start();
+        }
+        if self.otelcol.is_some() {
+            self.otelcol_start();
         }
         if self.tracer.is_some() {
             self.tracer_start();
@@ -161,12 +206,7 @@ impl Simulation {
                 break;
             }
             self.handle(ev);
-            if self.collector.as_ref().is_some_and(|c| c.oom_pending) {
-                self.oom_kill();
-            }
-            if self.tracer.as_ref().is_some_and(|t| t.oom_pending) {
-                self.tracer_oom_kill();
-            }
+            self.check_ooms();
             if t >= next_progress {
                 if let Some(p) = self.progress.as_mut() {
                     p(t as f64 / end as f64);
@@ -179,6 +219,7 @@ impl Simulation {
 
     fn handle(&mut self, ev: Event) {
         let cepoch = self.collector.as_ref().map_or(u32::MAX, |c| c.epoch);
+        let oepoch = self.otelcol.as_ref().map_or(u32::MAX, |c| c.epoch);
         let tepoch = self.tracer.as_ref().map_or(u32::MAX, |t| t.epoch);
         match ev {
             Event::Arrival => self.on_arrival(),
@@ -204,6 +245,13 @@ impl Simulation {
             Event::WriteDone { epoch, slot } if epoch == cepoch => {
                 self.on_write_done(slot as usize)
             }
+            Event::OtelUp => self.otelcol_start(),
+            Event::OtelCheck { epoch } if epoch == oepoch => self.on_otel_check(),
+            Event::BatchTimer { epoch, timer } if epoch == oepoch => self.on_batch_timer(timer),
+            Event::OtelExportDone { epoch, consumer } if epoch == oepoch => {
+                self.on_otel_export_done(consumer)
+            }
+            Event::OtelRetry { epoch, consumer } if epoch == oepoch => self.on_otel_retry(consumer),
             // A stale event of a killed process.
             _ => {}
         }
@@ -214,6 +262,17 @@ impl Simulation {
         let n = self.workload.spans_in_request();
         if self.tracer.is_some() {
             self.tracer_request(n);
+        } else if self.otelcol.is_some() {
+            // One OTLP request from a client that does not retry.
+            let w = &mut self.workload;
+            let req = oc_request(
+                self.otelcol.as_ref(),
+                (0..n).map(|_| w.span_wire_size() as u64),
+            );
+            self.counters.generated += req.spans;
+            if let Err(reason) = self.otelcol_receive(req) {
+                self.counters.drop(reason, req.spans, now);
+            }
         } else {
             for _ in 0..n {
                 let wire = self.workload.span_wire_size();
@@ -239,10 +298,9 @@ impl Simulation {
         );
         let k = &self.counters;
         if let Some(t) = &self.tracer {
-            let downstream_up = match (&self.agent, &self.collector) {
-                (Some(a), _) => a.reachable(now),
-                (None, Some(c)) => c.up,
-                (None, None) => true,
+            let downstream_up = match &self.agent {
+                Some(a) => a.reachable(now),
+                None => self.collector_up().unwrap_or(true),
             };
             self.samples.push(Sample {
                 t: now,
@@ -262,6 +320,7 @@ impl Simulation {
                 spans_dropped: k.dropped_total(),
                 spans_held: held,
                 downstream_up,
+                disk_bytes: 0,
             });
         }
         if let Some(c) = &self.collector {
@@ -283,6 +342,29 @@ impl Simulation {
                 spans_dropped: k.dropped_total(),
                 spans_held: held,
                 downstream_up: self.storage.as_ref().is_none_or(|s| s.reachable(now)),
+                disk_bytes: 0,
+            });
+        }
+        if let Some(c) = &self.otelcol {
+            self.samples.push(Sample {
+                t: now,
+                component: "collector",
+                up: c.up,
+                queue_items: c.queue_spans,
+                queue_capacity: c.capacity_items(),
+                queue_bytes: c.queue_wire,
+                worker_items: c.in_flight_spans + c.blocked_spans,
+                bulk_items: c.batch.spans,
+                live_bytes: if c.up { c.heap.live } else { 0 },
+                heap_bytes: if c.up { c.heap.heap } else { 0 },
+                rss_bytes: if c.up { c.heap.rss() } else { 0 },
+                memory_limit_bytes: c.cfg.memory_limit,
+                spans_generated: k.generated,
+                spans_exported: k.exported,
+                spans_dropped: k.dropped_total(),
+                spans_held: held,
+                downstream_up: self.storage.as_ref().is_none_or(|s| s.reachable(now)),
+                disk_bytes: c.disk_bytes,
             });
         }
         let next = now + self.scenario.sample_interval;
@@ -319,6 +401,16 @@ impl Simulation {
                 self.counters.gc_cycles += c.heap.gc_cycles;
                 (c.capacity(), c.memory_limit)
             }
+            (None, _) if self.otelcol.is_some() => {
+                let o = self.otelcol.as_ref().expect("checked");
+                self.counters.gc_cycles += o.heap.gc_cycles;
+                let cap = if o.cfg.queue.enabled {
+                    o.cfg.queue.capacity
+                } else {
+                    0
+                };
+                (cap, o.cfg.memory_limit)
+            }
             (None, Some(t)) => {
                 // No collector: the tracer's process is the one sized.
                 let st = &t.stats;
@@ -343,7 +435,12 @@ impl Simulation {
             samples: self.samples,
             events: self.events,
             tracer,
-            has_collector: self.collector.is_some(),
+            has_collector: self.collector.is_some() || self.otelcol.is_some(),
         }
     }
+}
+
+/// The OTLP request of spans with these wire sizes, priced by the collector's span model.
+fn oc_request(o: Option<&OtelCol>, wires: impl Iterator<Item = u64>) -> otelcol::Req {
+    o.expect("an otelcol").request(wires)
 }

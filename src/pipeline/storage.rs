@@ -57,10 +57,27 @@ impl StorageSim {
 
     /// Sends a request carrying `items` spans at `now`.
     pub fn request(&mut self, now: Nanos, items: u64) -> Response {
+        self.request_within(now, items, self.cfg.timeout)
+    }
+
+    /// A request from a client that gives up after `timeout` (an OpenTelemetry exporter's
+    /// per-attempt timeout): an answer later than that is a timeout error.
+    pub fn request_timed(&mut self, now: Nanos, items: u64, timeout: Nanos) -> Response {
+        let r = self.request_within(now, items, Some(timeout));
+        if r.done_at > now + timeout {
+            return Response {
+                done_at: now + timeout,
+                outcome: Outcome::ConnError,
+            };
+        }
+        r
+    }
+
+    fn request_within(&mut self, now: Nanos, items: u64, timeout: Option<Nanos>) -> Response {
         if let Some(o) = self.outage_at(now).copied() {
             let done_at = match o.mode {
                 OutageMode::Refuse => now + self.cfg.refuse_latency,
-                OutageMode::Hang => match self.cfg.timeout {
+                OutageMode::Hang => match timeout {
                     Some(to) => (now + to).min(o.end),
                     None => o.end,
                 },

@@ -614,9 +614,10 @@ impl Simulation {
         let (spans, bytes) = (e.wires.len() as u64, e.wire_bytes);
         let (done, reply) = match self.agent.as_mut() {
             Some(a) => a.request(now, spans, bytes, timeout),
-            // Straight to the collector's receiver: accepted while the process is up.
-            None => match &self.collector {
-                Some(c) if c.up => (now, Reply::Ok),
+            // Straight to the collector's receiver: accepted while the process is up (an
+            // OpenTelemetry Collector may still refuse it when the request arrives).
+            None => match self.collector_up() {
+                Some(true) => (now, Reply::Ok),
                 _ => (now + 1_000_000, Reply::ConnError),
             },
         };
@@ -628,7 +629,23 @@ impl Simulation {
         let now = self.q.now();
         let t = tr!(self);
         let e = t.exports.get_mut(slot).expect("live export");
-        let reply = e.reply;
+        let mut reply = e.reply;
+        if reply == Reply::Ok && self.agent.is_none() && self.otelcol.is_some() {
+            // The OTLP receiver answers: delivered, or refused (retryable for the SDK).
+            let req = self
+                .otelcol
+                .as_ref()
+                .expect("checked")
+                .request(e.wires.iter().map(|&w| w as u64));
+            reply = match self.otelcol_receive(req) {
+                Ok(()) => Reply::Ok,
+                Err(DropReason::CollectorDown) => Reply::ConnError,
+                Err(DropReason::PayloadTooLarge) => Reply::TooLarge,
+                Err(_) => Reply::Error,
+            };
+        }
+        let t = tr!(self);
+        let e = t.exports.get_mut(slot).expect("live export");
         match reply {
             Reply::Ok => self.export_finished(slot, None),
             Reply::TooLarge => self.export_finished(slot, Some(DropReason::PayloadTooLarge)),
@@ -684,6 +701,19 @@ impl Simulation {
                     if col_oom(self) {
                         self.oom_kill();
                     }
+                }
+            }
+            // Straight to an OpenTelemetry Collector: it took the spans when it answered.
+            None if self.otelcol.is_some() && self.agent.is_none() => {}
+            // Forwarded by the agent, which does not retry a refusal.
+            None if self.otelcol.is_some() => {
+                let req = self
+                    .otelcol
+                    .as_ref()
+                    .expect("checked")
+                    .request(e.wires.iter().map(|&w| w as u64));
+                if let Err(reason) = self.otelcol_receive(req) {
+                    self.counters.drop(reason, req.spans, now);
                 }
             }
             None => self.counters.exported += e.wires.len() as u64,

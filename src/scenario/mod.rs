@@ -5,6 +5,7 @@
 //! Every error names the file, the line and column where the line is known, and the field
 //! path (`storage.outages[0].start`).
 
+pub mod otelcol;
 pub mod raw;
 pub mod tracer;
 
@@ -51,7 +52,9 @@ pub struct Scenario {
     pub tracer: Option<tracer::Tracer>,
     pub agent: Option<tracer::Agent>,
     pub collector: Option<JaegerCollector>,
-    /// Present exactly when the collector is.
+    /// An OpenTelemetry Collector (never with a Jaeger `collector`).
+    pub otelcol: Option<otelcol::OtelCollector>,
+    /// Present exactly when a collector is.
     pub storage: Option<Storage>,
 }
 
@@ -486,19 +489,26 @@ pub fn validate(r: &RawScenario) -> VResult<Scenario> {
         }
     };
 
-    if r.tracer.is_none() && r.collector.is_none() {
+    let has_collector = r.collector.is_some() || r.otelcol.is_some();
+    if r.collector.is_some() && r.otelcol.is_some() {
+        return bad(
+            "otelcol",
+            "a scenario has one collector: a Jaeger [collector] or an [otelcol], not both",
+        );
+    }
+    if r.tracer.is_none() && !has_collector {
         return bad(
             "collector",
-            "a scenario needs a [tracer], a [collector], or both",
+            "a scenario needs a [tracer], a [collector] or [otelcol], or both",
         );
     }
     if r.agent.is_some() && r.tracer.is_none() {
         return bad("agent", "an [agent] receives from a [tracer]: add one");
     }
-    if r.tracer.is_some() && r.agent.is_none() && r.collector.is_none() {
+    if r.tracer.is_some() && r.agent.is_none() && !has_collector {
         return bad(
             "tracer",
-            "the tracer exports nowhere: add an [agent] or a [collector]",
+            "the tracer exports nowhere: add an [agent], a [collector] or an [otelcol]",
         );
     }
     let collector = match &r.collector {
@@ -513,14 +523,36 @@ pub fn validate(r: &RawScenario) -> VResult<Scenario> {
         }
         None => None,
     };
-    let storage = match (&r.storage, &r.collector) {
-        (Some(s), Some(_)) => Some(validate_storage(s)?),
-        (None, Some(_)) => return bad("storage", "a [collector] needs a [storage] section"),
-        (Some(_), None) => {
-            return bad("storage", "[storage] is written by a [collector]: add one");
+    let otelcol = r
+        .otelcol
+        .as_ref()
+        .map(otelcol::validate_otelcol)
+        .transpose()?;
+    let storage = match (&r.storage, has_collector) {
+        (Some(s), true) => Some(validate_storage(s)?),
+        (None, true) => return bad("storage", "a collector needs a [storage] section"),
+        (Some(_), false) => {
+            return bad("storage", "[storage] is written by a collector: add one");
         }
-        (None, None) => None,
+        (None, false) => None,
     };
+    if let Some(s) = &storage {
+        match (s.kind, otelcol.is_some()) {
+            (StorageKind::Otlp, false) => {
+                return bad(
+                    "storage.kind",
+                    "\"otlp\" is the backend of an [otelcol]; a Jaeger collector writes \"elasticsearch\" or \"direct\"",
+                );
+            }
+            (StorageKind::Elasticsearch | StorageKind::Direct, true) => {
+                return bad(
+                    "storage.kind",
+                    "an [otelcol] exports requests: use kind = \"otlp\" (any exporterhelper backend)",
+                );
+            }
+            _ => {}
+        }
+    }
     let tracer = r.tracer.as_ref().map(tracer::validate_tracer).transpose()?;
     let agent = r.agent.as_ref().map(tracer::validate_agent).transpose()?;
 
@@ -539,6 +571,7 @@ pub fn validate(r: &RawScenario) -> VResult<Scenario> {
         tracer,
         agent,
         collector,
+        otelcol,
         storage,
     })
 }

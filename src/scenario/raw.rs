@@ -18,8 +18,13 @@ pub struct RawScenario {
     /// forwards what it accepts to the collector when there is one.
     #[serde(default)]
     pub agent: Option<RawAgent>,
+    /// A Jaeger v1 collector.
     #[serde(default)]
     pub collector: Option<RawCollector>,
+    /// An OpenTelemetry Collector (or Jaeger v2, built on it): receiver, processors,
+    /// exporter. A scenario has at most one of `[collector]` and `[otelcol]`.
+    #[serde(default)]
+    pub otelcol: Option<RawOtelCol>,
     /// Required with a collector.
     #[serde(default)]
     pub storage: Option<RawStorage>,
@@ -279,6 +284,9 @@ pub enum StorageKind {
     Elasticsearch,
     /// A synchronous per-span write (e.g. Cassandra): the worker waits for each write.
     Direct,
+    /// The backend behind an OpenTelemetry Collector exporter (OTLP, ClickHouse,
+    /// Elasticsearch...): one request per exported batch, answered or failed as a whole.
+    Otlp,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -551,4 +559,249 @@ pub struct RawAgent {
 }
 fn d_agent_latency() -> DistSpec<Duration> {
     DistSpec::Value(Duration(1_000_000))
+}
+
+// ---------------------------------------------------------------------------------------
+// OpenTelemetry Collector. Field names are the collector's own YAML keys, so that a config
+// reads the same in both places; `tracesim import otelcol` writes this table. Defaults are
+// those of the `version` given (see `../shared/reference/pipeline-mechanics.md` §2).
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOtelCol {
+    /// Collector release, e.g. "0.120.0": selects the defaults and behaviours that changed
+    /// (sending queue default 5000 up to v0.76; in-flight requests counted in the queue from
+    /// v0.120; memory_limiter GC pacing configurable from v0.121, backed off from v0.156).
+    pub version: String,
+    /// The traces pipeline's processors, in order (`service.pipelines.traces.processors`).
+    #[serde(default)]
+    pub processors: Vec<OtelProcessor>,
+    #[serde(default)]
+    pub memory_limiter: Option<RawMemoryLimiter>,
+    #[serde(default)]
+    pub batch: Option<RawBatch>,
+    #[serde(default)]
+    pub exporter: RawExporter,
+    pub memory: RawOtelMemory,
+    #[serde(default)]
+    pub restart: RawRestart,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OtelProcessor {
+    MemoryLimiter,
+    Batch,
+}
+
+/// `processor/memorylimiterprocessor`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMemoryLimiter {
+    /// Period of the heap check (no default in the collector: it must be set; 1s advised).
+    pub check_interval: Duration,
+    /// Hard limit in MiB of Go heap (`runtime.MemStats.Alloc`), or
+    #[serde(default)]
+    pub limit_mib: Option<u64>,
+    /// the hard limit as a percentage of the container's memory limit.
+    #[serde(default)]
+    pub limit_percentage: Option<u32>,
+    /// Soft limit = hard - spike. Default: 20% of the hard limit.
+    #[serde(default)]
+    pub spike_limit_mib: Option<u64>,
+    #[serde(default)]
+    pub spike_limit_percentage: Option<u32>,
+    /// Minimum time between forced GCs above the soft limit (10s; fixed before v0.121).
+    #[serde(default = "d_soft_gc")]
+    pub min_gc_interval_when_soft_limited: Duration,
+    /// Minimum time between forced GCs above the hard limit (0: every check).
+    #[serde(default)]
+    pub min_gc_interval_when_hard_limited: Duration,
+    /// From v0.156: ceiling of the back-off when a forced GC frees less than 5% (30s).
+    #[serde(default = "d_max_gc")]
+    pub max_gc_interval_when_soft_limited: Duration,
+    #[serde(default = "d_max_gc")]
+    pub max_gc_interval_when_hard_limited: Duration,
+}
+fn d_soft_gc() -> Duration {
+    Duration(10_000_000_000)
+}
+fn d_max_gc() -> Duration {
+    Duration(30_000_000_000)
+}
+
+/// `processor/batchprocessor`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBatch {
+    #[serde(default = "d_send_batch_size")]
+    pub send_batch_size: u64,
+    #[serde(default = "d_batch_timeout")]
+    pub timeout: Duration,
+    /// 0: no split.
+    #[serde(default)]
+    pub send_batch_max_size: u64,
+}
+fn d_send_batch_size() -> u64 {
+    8192
+}
+fn d_batch_timeout() -> Duration {
+    Duration(200_000_000)
+}
+impl Default for RawBatch {
+    fn default() -> Self {
+        RawBatch {
+            send_batch_size: d_send_batch_size(),
+            timeout: d_batch_timeout(),
+            send_batch_max_size: 0,
+        }
+    }
+}
+
+/// An exporter built on `exporter/exporterhelper` (otlp, otlphttp, clickhouse...).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExporter {
+    /// Per-attempt timeout (`timeout`, 5s; 0 = none, as Jaeger v2's storage exporter).
+    #[serde(default = "d_export_timeout")]
+    pub timeout: Duration,
+    #[serde(default)]
+    pub sending_queue: RawSendingQueue,
+    #[serde(default)]
+    pub retry_on_failure: RawRetryOnFailure,
+}
+fn d_export_timeout() -> Duration {
+    Duration(5_000_000_000)
+}
+impl Default for RawExporter {
+    fn default() -> Self {
+        RawExporter {
+            timeout: d_export_timeout(),
+            sending_queue: RawSendingQueue::default(),
+            retry_on_failure: RawRetryOnFailure::default(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum QueueSizer {
+    /// Export requests (batches).
+    Requests,
+    /// Spans.
+    Items,
+    /// Serialized (wire) bytes: not the heap they take.
+    Bytes,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSendingQueue {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Capacity in `sizer` units. Default: 1000 requests (5000 up to v0.76).
+    #[serde(default)]
+    pub queue_size: Option<u64>,
+    #[serde(default = "d_sizer")]
+    pub sizer: QueueSizer,
+    #[serde(default = "d_consumers")]
+    pub num_consumers: u32,
+    /// Wait for room instead of refusing when full (false).
+    #[serde(default)]
+    pub block_on_overflow: bool,
+    /// A storage extension (e.g. "file_storage"): the queue lives on disk, not in memory.
+    #[serde(default)]
+    pub storage: Option<String>,
+}
+fn d_sizer() -> QueueSizer {
+    QueueSizer::Requests
+}
+fn d_consumers() -> u32 {
+    10
+}
+impl Default for RawSendingQueue {
+    fn default() -> Self {
+        RawSendingQueue {
+            enabled: true,
+            queue_size: None,
+            sizer: d_sizer(),
+            num_consumers: d_consumers(),
+            block_on_overflow: false,
+            storage: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRetryOnFailure {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default = "d_retry_initial")]
+    pub initial_interval: Duration,
+    #[serde(default = "d_retry_max")]
+    pub max_interval: Duration,
+    /// 0: retry forever.
+    #[serde(default = "d_retry_elapsed")]
+    pub max_elapsed_time: Duration,
+    #[serde(default = "d_retry_mult")]
+    pub multiplier: f64,
+    #[serde(default = "d_retry_rand")]
+    pub randomization_factor: f64,
+}
+fn d_retry_initial() -> Duration {
+    Duration(5_000_000_000)
+}
+fn d_retry_max() -> Duration {
+    Duration(30_000_000_000)
+}
+fn d_retry_elapsed() -> Duration {
+    Duration(300_000_000_000)
+}
+fn d_retry_mult() -> f64 {
+    1.5
+}
+fn d_retry_rand() -> f64 {
+    0.5
+}
+impl Default for RawRetryOnFailure {
+    fn default() -> Self {
+        RawRetryOnFailure {
+            enabled: true,
+            initial_interval: d_retry_initial(),
+            max_interval: d_retry_max(),
+            max_elapsed_time: d_retry_elapsed(),
+            multiplier: d_retry_mult(),
+            randomization_factor: d_retry_rand(),
+        }
+    }
+}
+
+/// The collector's Go runtime and what a span costs in it.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOtelMemory {
+    pub runtime: RuntimeKind,
+    /// Go toolchain of the build, e.g. "1.23".
+    pub go_version: String,
+    /// RSS that is not heap (binary, runtime, stacks).
+    pub baseline: ByteSize,
+    #[serde(default)]
+    pub gc_roots: ByteSize,
+    #[serde(default = "d_gogc")]
+    pub gogc: u32,
+    /// GOMEMLIMIT; the collector docs advise 80% of the container limit.
+    #[serde(default)]
+    pub gomemlimit: Option<ByteSize>,
+    #[serde(default = "d_min_heap")]
+    pub min_heap: ByteSize,
+    #[serde(default = "d_scavenge")]
+    pub scavenge_rate: ByteSize,
+    /// Container memory limit; none = unlimited.
+    #[serde(default)]
+    pub limit: Option<ByteSize>,
+    /// Heap bytes of one decoded span (pdata), fixed part ...
+    pub span_fixed: ByteSize,
+    /// ... plus this many heap bytes per wire byte.
+    pub span_per_wire_byte: f64,
 }

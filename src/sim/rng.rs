@@ -26,6 +26,7 @@ pub enum Stream {
     AgentErrors = 10,
     ExportRetry = 11,
     Sampling = 12,
+    CollectorRetry = 13,
 }
 
 /// SplitMix64 (Steele, Lea, Flood 2014): a good 64-bit mixer for deriving seeds.

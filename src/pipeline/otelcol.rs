@@ -1,0 +1,746 @@
+//! The OpenTelemetry Collector's traces pipeline, as its code does it
+//! (open-telemetry/opentelemetry-collector; facts and sources in
+//! `../shared/reference/pipeline-mechanics.md` §2):
+//!
+//! * **Receiver.** An OTLP request is decoded into pdata (`span_bytes` of heap per span; the
+//!   proto buffer is garbage at once), then handed synchronously to the first processor.
+//!   An error from downstream goes back to the client: a refusal is retryable for an SDK,
+//!   a loss for a client that does not retry.
+//! * **memory_limiter** (`internal/memorylimiter`): every `check_interval` it reads the Go
+//!   heap (`MemStats.Alloc`, not RSS). Below the soft limit (hard - spike) it stops
+//!   refusing. Above the hard limit it forces a GC if the last one is older than
+//!   `min_gc_interval_when_hard_limited` (0), above the soft limit if older than
+//!   `min_gc_interval_when_soft_limited` (10 s); it then refuses while the heap stays above
+//!   the soft limit. From v0.156 a forced GC that frees less than 5% doubles the interval up
+//!   to `max_gc_interval_when_*_limited` (30 s). A GC shrinks the heap, not the pages the
+//!   process holds: RSS stays at its high-water mark until the scavenger returns them.
+//! * **batch** (`processor/batchprocessor`): one shard accumulates items; it exports when it
+//!   holds `send_batch_size` (all it holds, or chunks of `send_batch_max_size`) and on a
+//!   `timeout` timer that is reset after each size-triggered export. An export error is
+//!   logged and the batch dropped: the receiver has already answered.
+//! * **exporterhelper**: the sending queue (`queue_size` in requests, items or wire bytes)
+//!   refuses a request that does not fit (`ErrQueueIsFull`; nothing is ever dropped from
+//!   the head) or waits for room with `block_on_overflow`. `num_consumers` goroutines each
+//!   take a request and send it with a per-attempt `timeout`; on failure they retry with
+//!   exponential back-off (`initial_interval` x `multiplier`^n up to `max_interval`, each
+//!   draw uniform in ±`randomization_factor`) and give up when the next wait would pass
+//!   `max_elapsed_time` since the first attempt. A retrying request holds its consumer.
+//!   Before v0.120 a request left the queue's count when dequeued; from v0.120 it counts
+//!   until it is done. With a storage extension the queue is on disk: a request is
+//!   marshalled to disk when queued and read back when dequeued, and survives a restart.
+//!   With the queue disabled the caller itself sends, waiting for the result.
+
+use super::storage::Outcome;
+use super::{Event, Simulation};
+use crate::memory::GoHeap;
+use crate::metrics::{Counters, DropReason};
+use crate::scenario::otelcol::OtelCollector;
+use crate::scenario::raw::{OtelProcessor, QueueSizer};
+use crate::sim::{Nanos, Stream, Streams};
+use rand::Rng;
+use rand_pcg::Pcg64;
+use std::collections::VecDeque;
+
+macro_rules! oc {
+    ($s:ident) => {
+        $s.otelcol.as_mut().expect("the scenario has an otelcol")
+    };
+}
+
+/// An OTLP request or a batch: spans, their wire bytes and their heap bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Req {
+    pub spans: u64,
+    pub wire: u64,
+    pub mem: u64,
+}
+
+impl Req {
+    fn add(&mut self, o: Req) {
+        self.spans += o.spans;
+        self.wire += o.wire;
+        self.mem += o.mem;
+    }
+
+    /// Splits off the first `n` spans (wire and heap bytes pro rata).
+    fn take(&mut self, n: u64) -> Req {
+        if n >= self.spans {
+            return std::mem::take(self);
+        }
+        let part = |x: u64| (x as u128 * n as u128 / self.spans as u128) as u64;
+        let head = Req {
+            spans: n,
+            wire: part(self.wire),
+            mem: part(self.mem),
+        };
+        self.spans -= head.spans;
+        self.wire -= head.wire;
+        self.mem -= head.mem;
+        head
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Consumer {
+    req: Req,
+    /// Units of the queue's sizer this request counts for.
+    size: u64,
+    started: Nanos,
+    /// Current nominal back-off interval [ns].
+    interval: f64,
+    outcome: Outcome,
+}
+
+/// One exporter back-off step (cenkalti/backoff `ExponentialBackOff.NextBackOff` as
+/// exporterhelper's retry sender uses it): the wait before the next attempt, or None when
+/// that wait would end past `max_elapsed` after the first attempt (0: never give up).
+/// `interval` is the current nominal interval; it grows by `multiplier` up to `max`.
+/// `u` is a uniform draw in [0, 1).
+pub fn next_backoff(
+    interval: &mut f64,
+    elapsed: Nanos,
+    cfg: &crate::scenario::otelcol::RetryOnFailure,
+    u: f64,
+) -> Option<Nanos> {
+    let r = cfg.randomization_factor;
+    let wait = *interval * (1.0 - r + 2.0 * r * u);
+    *interval = (*interval * cfg.multiplier).min(cfg.max_interval as f64);
+    let wait = wait.round() as Nanos;
+    if cfg.max_elapsed_time > 0 && elapsed.saturating_add(wait) > cfg.max_elapsed_time {
+        return None;
+    }
+    Some(wait)
+}
+
+/// The memory_limiter's state.
+#[derive(Clone, Debug)]
+pub struct Limiter {
+    pub refusing: bool,
+    last_gc: Option<Nanos>,
+    /// Current minimum intervals between forced GCs (backed off from v0.156).
+    gc_soft: Nanos,
+    gc_hard: Nanos,
+    pub forced_gcs: u64,
+}
+
+/// What one memory_limiter check decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    Below,
+    /// Above the soft limit; `gc` says whether a GC was forced.
+    Soft {
+        gc: bool,
+    },
+    Hard {
+        gc: bool,
+    },
+}
+
+impl Limiter {
+    pub fn new(ml: &crate::scenario::otelcol::MemoryLimiter) -> Self {
+        Limiter {
+            refusing: false,
+            last_gc: None,
+            gc_soft: ml.min_gc_soft,
+            gc_hard: ml.min_gc_hard,
+            forced_gcs: 0,
+        }
+    }
+
+    /// `CheckMemLimits` at `now` on `heap`: may force a GC; sets `refusing`.
+    pub fn check(
+        &mut self,
+        ml: &crate::scenario::otelcol::MemoryLimiter,
+        heap: &mut GoHeap,
+        now: Nanos,
+    ) -> Check {
+        let alloc = heap.heap;
+        if alloc < ml.soft {
+            self.refusing = false;
+            return Check::Below;
+        }
+        let hard = alloc >= ml.hard;
+        let min = if hard { self.gc_hard } else { self.gc_soft };
+        let due = self.last_gc.is_none_or(|t| now - t > min);
+        if due {
+            heap.collect();
+            self.forced_gcs += 1;
+            self.last_gc = Some(now);
+            if ml.gc_backoff {
+                // Less than 5% freed: the data is held elsewhere (exporter queues); back
+                // off, doubling from at least one check interval, up to the ceiling.
+                let freed = alloc - heap.heap.min(alloc);
+                if freed * 100 < alloc * 5 {
+                    let (cur, max) = if hard {
+                        (&mut self.gc_hard, ml.max_gc_hard)
+                    } else {
+                        (&mut self.gc_soft, ml.max_gc_soft)
+                    };
+                    *cur = ((*cur).max(ml.check_interval) * 2).min(max.max(*cur));
+                } else {
+                    self.gc_soft = ml.min_gc_soft;
+                    self.gc_hard = ml.min_gc_hard;
+                }
+            }
+        }
+        self.refusing = heap.heap >= ml.soft;
+        if hard {
+            Check::Hard { gc: due }
+        } else {
+            Check::Soft { gc: due }
+        }
+    }
+}
+
+pub struct OtelCol {
+    pub cfg: OtelCollector,
+    pub up: bool,
+    pub epoch: u32,
+    pub oom_pending: bool,
+    pub heap: GoHeap,
+    pub limiter: Option<Limiter>,
+    last_start: Nanos,
+    consecutive_crashes: u32,
+    /// The batch processor's pending items and its timer generation (a reset timer
+    /// invalidates the events of the old one).
+    pub batch: Req,
+    batch_gen: u32,
+    /// The sending queue: requests with their size in sizer units.
+    queue: VecDeque<(Req, u64)>,
+    /// Occupancy in sizer units (what `queue_size` bounds).
+    pub used: u64,
+    pub queue_spans: u64,
+    pub queue_wire: u64,
+    /// Callers waiting for room (`block_on_overflow`, or a disabled queue).
+    blocked: VecDeque<Req>,
+    pub blocked_spans: u64,
+    consumers: Vec<Option<Consumer>>,
+    idle: Vec<u32>,
+    pub in_flight_spans: u64,
+    /// Wire bytes in the persistent queue's files.
+    pub disk_bytes: u64,
+    rng_retry: Pcg64,
+}
+
+impl OtelCol {
+    pub fn new(cfg: &OtelCollector, streams: &Streams, now: Nanos) -> Self {
+        OtelCol {
+            cfg: cfg.clone(),
+            up: false,
+            epoch: 0,
+            oom_pending: false,
+            heap: GoHeap::new(cfg.runtime.clone(), now),
+            limiter: None,
+            last_start: now,
+            consecutive_crashes: 0,
+            batch: Req::default(),
+            batch_gen: 0,
+            queue: VecDeque::new(),
+            used: 0,
+            queue_spans: 0,
+            queue_wire: 0,
+            blocked: VecDeque::new(),
+            blocked_spans: 0,
+            consumers: Vec::new(),
+            idle: Vec::new(),
+            in_flight_spans: 0,
+            disk_bytes: 0,
+            rng_retry: streams.get(Stream::CollectorRetry),
+        }
+    }
+
+    /// Spans held: batch, waiting callers, sending queue (memory or disk), consumers.
+    pub fn held(&self) -> u64 {
+        self.batch.spans + self.blocked_spans + self.queue_spans + self.in_flight_spans
+    }
+
+    /// Queue capacity in spans, when the sizer counts spans.
+    pub fn capacity_items(&self) -> Option<u64> {
+        (self.cfg.queue.enabled && self.cfg.queue.sizer == QueueSizer::Items)
+            .then_some(self.cfg.queue.capacity)
+    }
+
+    fn size_of(&self, r: &Req) -> u64 {
+        match self.cfg.queue.sizer {
+            QueueSizer::Requests => 1,
+            QueueSizer::Items => r.spans,
+            QueueSizer::Bytes => r.wire,
+        }
+    }
+
+    /// The request built from spans of these wire sizes.
+    pub fn request(&self, wires: impl Iterator<Item = u64>) -> Req {
+        let mut r = Req::default();
+        for w in wires {
+            r.spans += 1;
+            r.wire += w;
+        }
+        r.mem =
+            r.spans * self.cfg.span_fixed + (self.cfg.span_per_wire_byte * r.wire as f64) as u64;
+        r
+    }
+}
+
+/// Allocates on a Go heap under a container limit; updates the run's peaks. Returns true
+/// when the process must be OOM-killed.
+#[inline]
+pub(crate) fn go_alloc(
+    heap: &mut GoHeap,
+    limit: Option<u64>,
+    counters: &mut Counters,
+    now: Nanos,
+    kept: u64,
+    garbage: u64,
+) -> bool {
+    heap.maybe_scavenge(now);
+    let mut oom = false;
+    if heap.alloc(kept, garbage) {
+        if let Some(limit) = limit {
+            if heap.rss() > limit {
+                heap.reclaim_to(limit);
+                oom = heap.unreclaimable() > limit;
+            }
+        }
+        counters.peak_rss = counters.peak_rss.max(heap.rss());
+    }
+    counters.peak_live = counters.peak_live.max(heap.live);
+    oom
+}
+
+impl Simulation {
+    fn oc_alloc(&mut self, kept: u64, garbage: u64) {
+        let now = self.q.now();
+        let o = oc!(self);
+        if go_alloc(
+            &mut o.heap,
+            o.cfg.memory_limit,
+            &mut self.counters,
+            now,
+            kept,
+            garbage,
+        ) {
+            o.oom_pending = true;
+        }
+    }
+
+    pub(crate) fn otelcol_start(&mut self) {
+        let now = self.q.now();
+        let o = oc!(self);
+        o.up = true;
+        o.heap = GoHeap::new(o.cfg.runtime.clone(), now);
+        o.last_start = now;
+        o.limiter = o.cfg.memory_limiter.as_ref().map(Limiter::new);
+        let n = o.cfg.queue.num_consumers;
+        o.consumers = vec![None; n as usize];
+        o.idle = (0..n).rev().collect();
+        let epoch = o.epoch;
+        if let Some(ml) = &o.cfg.memory_limiter {
+            self.q
+                .schedule_in(ml.check_interval, Event::OtelCheck { epoch });
+        }
+        if let Some(b) = &o.cfg.batch {
+            let timer = o.batch_gen;
+            self.q
+                .schedule_in(b.timeout, Event::BatchTimer { epoch, timer });
+        }
+        let rss = oc!(self).heap.rss();
+        self.counters.peak_rss = self.counters.peak_rss.max(rss);
+        if now > 0 {
+            self.counters.restarts += 1;
+            self.event("restart", String::new());
+        }
+        // A persistent queue survived the restart: its consumers start on it.
+        self.oc_dispatch();
+    }
+
+    /// An OTLP request arrives at the receiver. Err is the error the client gets back.
+    pub(crate) fn otelcol_receive(&mut self, req: Req) -> Result<(), DropReason> {
+        if !oc!(self).up {
+            return Err(DropReason::CollectorDown);
+        }
+        // Decoding: the pdata stays, the proto buffer is garbage.
+        self.oc_alloc(req.mem, req.wire);
+        let procs = oc!(self).cfg.processors.clone();
+        for p in procs {
+            match p {
+                OtelProcessor::MemoryLimiter => {
+                    if oc!(self).limiter.as_ref().is_some_and(|l| l.refusing) {
+                        oc!(self).heap.free(req.mem);
+                        return Err(DropReason::Refused);
+                    }
+                }
+                OtelProcessor::Batch => {
+                    self.batch_add(req);
+                    return Ok(());
+                }
+            }
+        }
+        // No batch processor: the exporter's answer is the receiver's.
+        let r = self.exporter_consume(req);
+        if r.is_err() {
+            oc!(self).heap.free(req.mem);
+        }
+        r
+    }
+
+    fn batch_add(&mut self, req: Req) {
+        let o = oc!(self);
+        o.batch.add(req);
+        let b = o.cfg.batch.as_ref().expect("batch configured");
+        if o.batch.spans >= b.send_batch_size {
+            let (size, max, timeout) = (b.send_batch_size, b.send_batch_max_size, b.timeout);
+            while oc!(self).batch.spans >= size && !oc!(self).oom_pending {
+                let o = oc!(self);
+                let chunk = if max == 0 {
+                    std::mem::take(&mut o.batch)
+                } else {
+                    o.batch.take(max)
+                };
+                self.after_batch(chunk);
+            }
+            let o = oc!(self);
+            o.batch_gen = o.batch_gen.wrapping_add(1);
+            let (epoch, timer) = (o.epoch, o.batch_gen);
+            self.q
+                .schedule_in(timeout, Event::BatchTimer { epoch, timer });
+        }
+    }
+
+    pub(crate) fn on_batch_timer(&mut self, timer: u32) {
+        let o = oc!(self);
+        if timer != o.batch_gen {
+            return;
+        }
+        let b = o.cfg.batch.as_ref().expect("batch configured");
+        let (max, timeout) = (b.send_batch_max_size, b.timeout);
+        let epoch = o.epoch;
+        self.q
+            .schedule_in(timeout, Event::BatchTimer { epoch, timer });
+        if o.batch.spans > 0 {
+            let chunk = if max == 0 {
+                std::mem::take(&mut o.batch)
+            } else {
+                o.batch.take(max)
+            };
+            self.after_batch(chunk);
+        }
+    }
+
+    /// A batch leaves the batch processor: the processors after it, then the exporter.
+    /// Errors are logged and the batch is lost (the receiver answered long ago).
+    fn after_batch(&mut self, req: Req) {
+        let now = self.q.now();
+        let o = oc!(self);
+        let pos = o
+            .cfg
+            .processors
+            .iter()
+            .position(|p| *p == OtelProcessor::Batch);
+        let limiter_after =
+            o.cfg.processors[pos.map_or(0, |i| i + 1)..].contains(&OtelProcessor::MemoryLimiter);
+        if limiter_after && o.limiter.as_ref().is_some_and(|l| l.refusing) {
+            o.heap.free(req.mem);
+            self.counters.drop(DropReason::Refused, req.spans, now);
+            return;
+        }
+        if let Err(reason) = self.exporter_consume(req) {
+            oc!(self).heap.free(req.mem);
+            self.counters.drop(reason, req.spans, now);
+        }
+    }
+
+    /// The exporter's `ConsumeTraces`: into the sending queue, or straight to a consumer
+    /// when the queue is disabled.
+    fn exporter_consume(&mut self, req: Req) -> Result<(), DropReason> {
+        let now = self.q.now();
+        let o = oc!(self);
+        if !o.cfg.queue.enabled {
+            o.blocked.push_back(req);
+            o.blocked_spans += req.spans;
+            self.oc_dispatch();
+            return Ok(());
+        }
+        let size = o.size_of(&req);
+        let cap = o.cfg.queue.capacity;
+        if size > cap {
+            return Err(DropReason::PayloadTooLarge);
+        }
+        if o.used + size > cap {
+            if o.cfg.queue.block_on_overflow {
+                o.blocked.push_back(req);
+                o.blocked_spans += req.spans;
+                return Ok(());
+            }
+            if self.counters.first_queue_full.is_none() {
+                self.counters.first_queue_full = Some(now);
+                self.event("queue_full", format!("sending queue full at {cap}"));
+            }
+            return Err(DropReason::QueueFull);
+        }
+        self.oc_enqueue(req, size);
+        self.oc_dispatch();
+        Ok(())
+    }
+
+    fn oc_enqueue(&mut self, req: Req, size: u64) {
+        let o = oc!(self);
+        o.used += size;
+        o.queue_spans += req.spans;
+        o.queue_wire += req.wire;
+        o.queue.push_back((req, size));
+        if o.queue_spans > self.counters.peak_queue {
+            self.counters.peak_queue = o.queue_spans;
+        }
+        if o.cfg.queue.persistent {
+            // Marshalled to the file: the pdata is released, the encoding is garbage.
+            o.disk_bytes += req.wire;
+            o.heap.free(req.mem);
+            self.oc_alloc(0, req.wire);
+        }
+    }
+
+    /// Idle consumers take work; waiting callers move in as room frees.
+    fn oc_dispatch(&mut self) {
+        loop {
+            let o = oc!(self);
+            if o.oom_pending || !o.up {
+                return;
+            }
+            // Waiting callers first, while they fit.
+            if let Some(&req) = o.blocked.front() {
+                if !o.cfg.queue.enabled {
+                    let Some(c) = o.idle.pop() else { return };
+                    o.blocked.pop_front();
+                    o.blocked_spans -= req.spans;
+                    self.start_export(c, req, 0);
+                    continue;
+                }
+                let size = o.size_of(&req);
+                if o.used + size <= o.cfg.queue.capacity {
+                    o.blocked.pop_front();
+                    o.blocked_spans -= req.spans;
+                    self.oc_enqueue(req, size);
+                    continue;
+                }
+            }
+            let o = oc!(self);
+            if o.queue.is_empty() {
+                return;
+            }
+            let Some(c) = o.idle.pop() else { return };
+            let (req, size) = o.queue.pop_front().expect("not empty");
+            o.queue_spans -= req.spans;
+            o.queue_wire -= req.wire;
+            if !o.cfg.queue.count_in_flight {
+                o.used -= size;
+            }
+            if o.cfg.queue.persistent {
+                // Read back from the file and decoded.
+                self.oc_alloc(req.mem, req.wire);
+            }
+            self.start_export(c, req, size);
+        }
+    }
+
+    fn start_export(&mut self, c: u32, req: Req, size: u64) {
+        let now = self.q.now();
+        let o = oc!(self);
+        o.in_flight_spans += req.spans;
+        o.consumers[c as usize] = Some(Consumer {
+            req,
+            size,
+            started: now,
+            interval: o.cfg.retry.initial_interval as f64,
+            outcome: Outcome::ConnError,
+        });
+        self.export_try(c);
+    }
+
+    /// One attempt: the request is marshalled (garbage) and sent with the per-attempt
+    /// timeout.
+    fn export_try(&mut self, c: u32) {
+        let now = self.q.now();
+        let o = oc!(self);
+        let k = o.consumers[c as usize].expect("busy consumer");
+        let timeout = o.cfg.timeout;
+        let epoch = o.epoch;
+        self.oc_alloc(0, k.req.wire);
+        let st = self.storage.as_mut().expect("an otelcol has a storage");
+        let r = if timeout > 0 {
+            st.request_timed(now, k.req.spans, timeout)
+        } else {
+            st.request(now, k.req.spans)
+        };
+        oc!(self).consumers[c as usize]
+            .as_mut()
+            .expect("busy consumer")
+            .outcome = r.outcome;
+        self.q
+            .schedule_at(r.done_at, Event::OtelExportDone { epoch, consumer: c });
+    }
+
+    pub(crate) fn on_otel_export_done(&mut self, c: u32) {
+        let now = self.q.now();
+        let o = oc!(self);
+        let k = o.consumers[c as usize].expect("busy consumer");
+        match k.outcome {
+            Outcome::Ok { rejected } => {
+                self.counters.exported += k.req.spans - rejected;
+                self.counters
+                    .drop(DropReason::StorageRejected, rejected, now);
+                self.export_done(c);
+            }
+            Outcome::ConnError => {
+                let retry = o.cfg.retry.clone();
+                if !retry.enabled {
+                    self.counters
+                        .drop(DropReason::RetriesExhausted, k.req.spans, now);
+                    return self.export_done(c);
+                }
+                let u = o.rng_retry.r#gen::<f64>();
+                let k = o.consumers[c as usize].as_mut().expect("busy consumer");
+                match next_backoff(&mut k.interval, now - k.started, &retry, u) {
+                    Some(wait) => {
+                        let epoch = o.epoch;
+                        self.q
+                            .schedule_in(wait, Event::OtelRetry { epoch, consumer: c });
+                    }
+                    None => {
+                        let spans = k.req.spans;
+                        self.counters.drop(DropReason::RetriesExhausted, spans, now);
+                        if self.counters.first_drop_by[DropReason::RetriesExhausted as usize]
+                            == Some(now)
+                        {
+                            self.event(
+                                "retries_exhausted",
+                                format!("max elapsed time expired, {spans} spans dropped"),
+                            );
+                        }
+                        self.export_done(c);
+                    }
+                }
+            }
+        }
+    }
+
+    pub(crate) fn on_otel_retry(&mut self, c: u32) {
+        self.export_try(c);
+    }
+
+    /// The request is over (delivered or dropped): its memory, disk and queue room free.
+    fn export_done(&mut self, c: u32) {
+        let o = oc!(self);
+        let k = o.consumers[c as usize].take().expect("busy consumer");
+        o.heap.free(k.req.mem);
+        o.in_flight_spans -= k.req.spans;
+        if o.cfg.queue.count_in_flight {
+            o.used -= k.size;
+        }
+        if o.cfg.queue.persistent {
+            o.disk_bytes -= k.req.wire;
+        }
+        o.idle.push(c);
+        self.oc_dispatch();
+    }
+
+    /// `CheckMemLimits`, every `check_interval`.
+    pub(crate) fn on_otel_check(&mut self) {
+        let now = self.q.now();
+        let o = oc!(self);
+        let ml = o.cfg.memory_limiter.clone().expect("limiter configured");
+        let epoch = o.epoch;
+        self.q
+            .schedule_in(ml.check_interval, Event::OtelCheck { epoch });
+        let lim = o.limiter.as_mut().expect("limiter state");
+        let was = lim.refusing;
+        let heap_before = o.heap.heap;
+        lim.check(&ml, &mut o.heap, now);
+        let is = lim.refusing;
+        let heap_after = o.heap.heap;
+        if was != is {
+            let detail = format!("heap {heap_after} B (before GC {heap_before} B)");
+            self.event(
+                if is {
+                    "limiter_refusing"
+                } else {
+                    "limiter_resumed"
+                },
+                detail,
+            );
+        }
+    }
+
+    /// Over the container limit: the process dies with everything in memory. A persistent
+    /// queue keeps its files: requests in flight go back to its head.
+    pub(crate) fn otelcol_oom_kill(&mut self) {
+        let now = self.q.now();
+        let o = oc!(self);
+        let rss = o.heap.rss();
+        let persistent = o.cfg.queue.persistent;
+        let mut lost = o.batch.spans + o.blocked_spans;
+        if persistent {
+            let mut back: Vec<(Req, u64)> = o
+                .consumers
+                .iter()
+                .flatten()
+                .map(|k| (k.req, k.size))
+                .collect();
+            while let Some(item) = back.pop() {
+                o.queue.push_front(item);
+            }
+        } else {
+            lost += o.queue_spans + o.in_flight_spans;
+            o.queue.clear();
+        }
+        self.counters.drop(DropReason::Oom, lost, now);
+        self.counters.oom_kills += 1;
+        self.counters.first_oom.get_or_insert(now);
+        self.counters.gc_cycles += o.heap.gc_cycles;
+        let limit = o.cfg.memory_limit.unwrap_or(0);
+        self.event(
+            "oom_kill",
+            format!("rss {rss} B > limit {limit} B, {lost} spans lost"),
+        );
+        let o = oc!(self);
+        o.up = false;
+        o.oom_pending = false;
+        o.epoch += 1;
+        o.batch = Req::default();
+        o.blocked.clear();
+        o.blocked_spans = 0;
+        o.consumers.clear();
+        o.idle.clear();
+        o.in_flight_spans = 0;
+        o.queue_spans = o.queue.iter().map(|(r, _)| r.spans).sum();
+        o.queue_wire = o.queue.iter().map(|(r, _)| r.wire).sum();
+        o.used = o.queue.iter().map(|(_, s)| *s).sum();
+        o.heap = GoHeap::new(o.cfg.runtime.clone(), now);
+        let (last, mut crashes) = (o.last_start, o.consecutive_crashes);
+        if let Some(up_in) = o.cfg.restart.next_start(&mut crashes, last, now) {
+            o.consecutive_crashes = crashes;
+            self.q.schedule_in(up_in, Event::OtelUp);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn take_splits_pro_rata_and_conserves() {
+        let mut r = Req {
+            spans: 10,
+            wire: 1001,
+            mem: 5003,
+        };
+        let h = r.take(3);
+        assert_eq!(h.spans + r.spans, 10);
+        assert_eq!(h.wire + r.wire, 1001);
+        assert_eq!(h.mem + r.mem, 5003);
+        assert_eq!(h.wire, 300);
+        let all = r.take(100);
+        assert_eq!(all.spans, 7);
+        assert_eq!(r, Req::default());
+    }
+}

@@ -1,0 +1,406 @@
+//! The OpenTelemetry Collector as the engine uses it: `[otelcol]` checked, with the defaults
+//! of the release it names.
+
+use super::raw::{OtelProcessor, QueueSizer, RawOtelCol};
+use super::{Restart, VResult, bad, validate_restart};
+use crate::memory::{GoRuntimeConfig, GoVersion};
+use crate::sim::Nanos;
+
+/// A collector release, `0.MINOR.PATCH` (1.x releases are treated as the newest minor).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OtelVersion {
+    pub major: u32,
+    pub minor: u32,
+    pub patch: u32,
+}
+
+impl OtelVersion {
+    pub fn parse(s: &str) -> Option<Self> {
+        let s = s.trim().trim_start_matches('v');
+        let mut it = s.split('.');
+        let major = it.next()?.parse().ok()?;
+        let minor = it.next()?.parse().ok()?;
+        let patch = match it.next() {
+            Some(p) => p.split('-').next()?.parse().ok()?,
+            None => 0,
+        };
+        if it.next().is_some() {
+            return None;
+        }
+        Some(OtelVersion {
+            major,
+            minor,
+            patch,
+        })
+    }
+
+    /// Is this release at least `0.minor`?
+    pub fn at_least(self, minor: u32) -> bool {
+        self.major > 0 || self.minor >= minor
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct MemoryLimiter {
+    pub check_interval: Nanos,
+    /// Hard and soft limits on the Go heap [bytes].
+    pub hard: u64,
+    pub soft: u64,
+    pub min_gc_soft: Nanos,
+    pub min_gc_hard: Nanos,
+    /// From v0.156: forced GCs that free < 5% double the interval up to these.
+    pub gc_backoff: bool,
+    pub max_gc_soft: Nanos,
+    pub max_gc_hard: Nanos,
+}
+
+#[derive(Clone, Debug)]
+pub struct Batch {
+    pub send_batch_size: u64,
+    pub timeout: Nanos,
+    /// 0: no split.
+    pub send_batch_max_size: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct SendingQueue {
+    /// false: the exporter sends synchronously in the caller (no queue, no consumers).
+    pub enabled: bool,
+    pub capacity: u64,
+    pub sizer: QueueSizer,
+    pub num_consumers: u32,
+    pub block_on_overflow: bool,
+    /// On disk (a storage extension) rather than in memory.
+    pub persistent: bool,
+    /// In-flight requests count against the capacity until done (v0.120+).
+    pub count_in_flight: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct RetryOnFailure {
+    pub enabled: bool,
+    pub initial_interval: Nanos,
+    pub max_interval: Nanos,
+    /// 0: forever.
+    pub max_elapsed_time: Nanos,
+    pub multiplier: f64,
+    pub randomization_factor: f64,
+}
+
+#[derive(Clone, Debug)]
+pub struct OtelCollector {
+    pub version: OtelVersion,
+    /// Processors in pipeline order.
+    pub processors: Vec<OtelProcessor>,
+    pub memory_limiter: Option<MemoryLimiter>,
+    pub batch: Option<Batch>,
+    pub timeout: Nanos,
+    pub queue: SendingQueue,
+    pub retry: RetryOnFailure,
+    pub runtime: GoRuntimeConfig,
+    pub memory_limit: Option<u64>,
+    pub span_fixed: u64,
+    pub span_per_wire_byte: f64,
+    pub restart: Restart,
+}
+
+impl OtelCollector {
+    /// Heap bytes of a decoded span of `wire` bytes.
+    #[inline]
+    pub fn span_bytes(&self, wire: u64) -> u64 {
+        self.span_fixed + (self.span_per_wire_byte * wire as f64) as u64
+    }
+
+    pub fn limiter_first(&self) -> bool {
+        self.processors.first() == Some(&OtelProcessor::MemoryLimiter)
+    }
+}
+
+const MIB: u64 = 1 << 20;
+
+pub(crate) fn validate_otelcol(c: &RawOtelCol) -> VResult<OtelCollector> {
+    let version = OtelVersion::parse(&c.version).ok_or_else(|| {
+        (
+            "otelcol.version".to_string(),
+            format!(
+                "`{}` is not a collector release such as \"0.120.0\"",
+                c.version
+            ),
+        )
+    })?;
+    // Processors: each listed once, each table used.
+    for (i, p) in c.processors.iter().enumerate() {
+        if c.processors[..i].contains(p) {
+            return bad(
+                &format!("otelcol.processors[{i}]"),
+                "a processor is listed twice",
+            );
+        }
+    }
+    let has = |p| c.processors.contains(&p);
+    if c.memory_limiter.is_some() && !has(OtelProcessor::MemoryLimiter) {
+        return bad(
+            "otelcol.memory_limiter",
+            "is configured but not in otelcol.processors",
+        );
+    }
+    if c.batch.is_some() && !has(OtelProcessor::Batch) {
+        return bad(
+            "otelcol.batch",
+            "is configured but not in otelcol.processors",
+        );
+    }
+
+    let m = &c.memory;
+    let go = GoVersion::parse(&m.go_version).ok_or_else(|| {
+        (
+            "otelcol.memory.go_version".to_string(),
+            format!("`{}` is not a Go version such as \"1.23\"", m.go_version),
+        )
+    })?;
+    if let Some(l) = m.limit {
+        if l.0 <= m.baseline.0 {
+            return bad(
+                "otelcol.memory.limit",
+                format!("{} is not above the baseline RSS {}", l, m.baseline),
+            );
+        }
+    }
+    if !(m.span_per_wire_byte >= 0.0 && m.span_per_wire_byte <= 1000.0) {
+        return bad(
+            "otelcol.memory.span_per_wire_byte",
+            "must be between 0 and 1000",
+        );
+    }
+    if m.span_fixed.0 == 0 && m.span_per_wire_byte == 0.0 {
+        return bad(
+            "otelcol.memory.span_fixed",
+            "a span must cost some memory: set span_fixed or span_per_wire_byte",
+        );
+    }
+    if m.span_fixed.0 > 64 * MIB {
+        return bad("otelcol.memory.span_fixed", "above 64MiB per span");
+    }
+    let runtime = GoRuntimeConfig {
+        version: go,
+        baseline: m.baseline.0,
+        roots: m.gc_roots.0,
+        gogc: m.gogc,
+        memlimit: m.gomemlimit.map(|b| b.0),
+        min_heap: m.min_heap.0,
+        scavenge_rate: m.scavenge_rate.0 as f64,
+    };
+
+    let memory_limiter = match (&c.memory_limiter, has(OtelProcessor::MemoryLimiter)) {
+        (None, true) => {
+            return bad(
+                "otelcol.memory_limiter",
+                "is in otelcol.processors: add the table with check_interval and limit_mib",
+            );
+        }
+        (None, false) => None,
+        (Some(ml), _) => {
+            if ml.check_interval.0 == 0 {
+                return bad(
+                    "otelcol.memory_limiter.check_interval",
+                    "must be above 0 (the collector refuses 0 too)",
+                );
+            }
+            let total = m.limit.map(|b| b.0);
+            let pct = |f: &str, p: u32| -> VResult<u64> {
+                if p == 0 || p > 100 {
+                    return bad(f, "must be a percentage between 1 and 100");
+                }
+                match total {
+                    Some(t) => Ok(t / 100 * p as u64),
+                    None => bad(
+                        f,
+                        "a percentage needs the container limit otelcol.memory.limit",
+                    ),
+                }
+            };
+            let hard = match (ml.limit_mib, ml.limit_percentage) {
+                (Some(_), Some(_)) => {
+                    return bad(
+                        "otelcol.memory_limiter.limit_percentage",
+                        "give limit_mib or limit_percentage, not both",
+                    );
+                }
+                (Some(mib), None) => mib.saturating_mul(MIB),
+                (None, Some(p)) => pct("otelcol.memory_limiter.limit_percentage", p)?,
+                (None, None) => {
+                    return bad(
+                        "otelcol.memory_limiter.limit_mib",
+                        "the memory_limiter needs limit_mib or limit_percentage",
+                    );
+                }
+            };
+            if hard == 0 || hard > (1 << 50) {
+                return bad(
+                    "otelcol.memory_limiter.limit_mib",
+                    "must be between 1 and 2^30 MiB",
+                );
+            }
+            let spike = match (ml.spike_limit_mib, ml.spike_limit_percentage) {
+                (Some(mib), _) => mib.saturating_mul(MIB),
+                (None, Some(p)) => pct("otelcol.memory_limiter.spike_limit_percentage", p)?,
+                // newFixedMemUsageChecker: memAllocLimit / 5.
+                (None, None) => hard / 5,
+            };
+            if spike >= hard {
+                return bad(
+                    "otelcol.memory_limiter.spike_limit_mib",
+                    "must be below the limit (the collector refuses it too)",
+                );
+            }
+            Some(MemoryLimiter {
+                check_interval: ml.check_interval.0,
+                hard,
+                soft: hard - spike,
+                // Before v0.121 the intervals were fixed at these defaults.
+                min_gc_soft: if version.at_least(121) {
+                    ml.min_gc_interval_when_soft_limited.0
+                } else {
+                    10_000_000_000
+                },
+                min_gc_hard: if version.at_least(121) {
+                    ml.min_gc_interval_when_hard_limited.0
+                } else {
+                    0
+                },
+                gc_backoff: version.at_least(156),
+                max_gc_soft: ml.max_gc_interval_when_soft_limited.0,
+                max_gc_hard: ml.max_gc_interval_when_hard_limited.0,
+            })
+        }
+    };
+
+    let batch = if has(OtelProcessor::Batch) {
+        let b = c.batch.clone().unwrap_or_default();
+        if b.send_batch_size == 0 {
+            return bad("otelcol.batch.send_batch_size", "must be at least 1");
+        }
+        if b.send_batch_max_size != 0 && b.send_batch_max_size < b.send_batch_size {
+            return bad(
+                "otelcol.batch.send_batch_max_size",
+                "must be 0 or at least send_batch_size (the collector refuses it too)",
+            );
+        }
+        if b.timeout.0 == 0 {
+            return bad("otelcol.batch.timeout", "must be above 0");
+        }
+        Some(Batch {
+            send_batch_size: b.send_batch_size,
+            timeout: b.timeout.0,
+            send_batch_max_size: b.send_batch_max_size,
+        })
+    } else {
+        None
+    };
+
+    let e = &c.exporter;
+    let q = &e.sending_queue;
+    let capacity = q
+        .queue_size
+        .unwrap_or(if version.at_least(77) { 1000 } else { 5000 });
+    if q.enabled {
+        if capacity == 0 {
+            return bad(
+                "otelcol.exporter.sending_queue.queue_size",
+                "must be at least 1",
+            );
+        }
+        if capacity > 1 << 40 {
+            return bad("otelcol.exporter.sending_queue.queue_size", "above 2^40");
+        }
+        if q.num_consumers == 0 || q.num_consumers > 10_000 {
+            return bad(
+                "otelcol.exporter.sending_queue.num_consumers",
+                "must be between 1 and 10,000",
+            );
+        }
+    }
+    if let Some(s) = &q.storage {
+        if s.trim().is_empty() {
+            return bad(
+                "otelcol.exporter.sending_queue.storage",
+                "names a storage extension such as \"file_storage\"",
+            );
+        }
+    }
+    let r = &e.retry_on_failure;
+    if r.enabled {
+        if r.initial_interval.0 == 0 {
+            return bad(
+                "otelcol.exporter.retry_on_failure.initial_interval",
+                "must be above 0",
+            );
+        }
+        if r.max_interval.0 < r.initial_interval.0 {
+            return bad(
+                "otelcol.exporter.retry_on_failure.max_interval",
+                "must be at least initial_interval",
+            );
+        }
+        if !(r.multiplier >= 1.0 && r.multiplier <= 100.0) {
+            return bad(
+                "otelcol.exporter.retry_on_failure.multiplier",
+                "must be between 1 and 100",
+            );
+        }
+        if !(0.0..1.0).contains(&r.randomization_factor) {
+            return bad(
+                "otelcol.exporter.retry_on_failure.randomization_factor",
+                "must be at least 0 and below 1",
+            );
+        }
+    }
+    let restart = validate_restart(&c.restart, "otelcol.restart")?;
+    Ok(OtelCollector {
+        version,
+        processors: c.processors.clone(),
+        memory_limiter,
+        batch,
+        timeout: e.timeout.0,
+        queue: SendingQueue {
+            enabled: q.enabled,
+            capacity,
+            sizer: q.sizer,
+            num_consumers: if q.enabled { q.num_consumers } else { 1 },
+            block_on_overflow: q.block_on_overflow,
+            persistent: q.enabled && q.storage.is_some(),
+            count_in_flight: version.at_least(120),
+        },
+        retry: RetryOnFailure {
+            enabled: r.enabled,
+            initial_interval: r.initial_interval.0,
+            max_interval: r.max_interval.0,
+            max_elapsed_time: r.max_elapsed_time.0,
+            multiplier: r.multiplier,
+            randomization_factor: r.randomization_factor,
+        },
+        runtime,
+        memory_limit: m.limit.map(|b| b.0),
+        span_fixed: m.span_fixed.0,
+        span_per_wire_byte: m.span_per_wire_byte,
+        restart,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        let v = OtelVersion::parse("v0.120.1").unwrap();
+        assert_eq!((v.major, v.minor, v.patch), (0, 120, 1));
+        assert!(v.at_least(120) && !v.at_least(121));
+        assert!(OtelVersion::parse("0.96").unwrap().at_least(77));
+        assert!(OtelVersion::parse("1.2.0").unwrap().at_least(999));
+        assert_eq!(OtelVersion::parse("0.120.0-rc1").unwrap().minor, 120);
+        for bad in ["", "latest", "0", "0.x.1", "0.1.2.3"] {
+            assert!(OtelVersion::parse(bad).is_none(), "{bad}");
+        }
+    }
+}
