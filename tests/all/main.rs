@@ -9,6 +9,7 @@ mod determinism;
 mod fuzz_corpus;
 mod hand_computed;
 mod jaeger_story;
+mod otelcol;
 mod properties;
 mod queueing_theory;
 mod sweeps;
