@@ -227,7 +227,9 @@ pub fn cmd_recommend(a: RecommendArgs) -> Result<(), Failure> {
     let sc = &loaded.scenario;
     let (Some(collector), Some(storage)) = (&sc.collector, &sc.storage) else {
         return Err(usage(
-            "recommend sizes a collector's queue: this scenario has no [collector]",
+            "recommend sizes a Jaeger collector's queue (`collector.queue_size_memory`): this \
+             scenario has no [collector]; for an [otelcol] use `tracesim sweep --vary \
+             otelcol.exporter.sending_queue.queue_size=...`",
         ));
     };
     let mut base = m.overrides.clone();

@@ -41,7 +41,7 @@ pub struct SimCurve {
 
 /// The component whose memory is compared: the collector when there is one, else the tracer.
 pub fn default_component(sc: &Scenario) -> &'static str {
-    if sc.collector.is_some() {
+    if sc.collector.is_some() || sc.otelcol.is_some() {
         "collector"
     } else {
         "tracer"
@@ -332,7 +332,7 @@ fn pick_component(sc: &Scenario, want: &Option<String>) -> Result<&'static str, 
     match want.as_deref() {
         None => Ok(default_component(sc)),
         Some("tracer") if sc.tracer.is_some() => Ok("tracer"),
-        Some("collector") if sc.collector.is_some() => Ok("collector"),
+        Some("collector") if sc.collector.is_some() || sc.otelcol.is_some() => Ok("collector"),
         Some(c) => Err(usage(format!(
             "--component {c}: the scenario has no such component (tracer or collector)"
         ))),

@@ -93,7 +93,8 @@ struct Consumer {
 
 /// One exporter back-off step (cenkalti/backoff `ExponentialBackOff.NextBackOff` as
 /// exporterhelper's retry sender uses it): the wait before the next attempt, or None when
-/// that wait would end past `max_elapsed` after the first attempt (0: never give up).
+/// that wait would end past `max_elapsed` after the first attempt (from v0.122; before,
+/// when the time since the first attempt is already past it). 0: never give up.
 /// `interval` is the current nominal interval; it grows by `multiplier` up to `max`.
 /// `u` is a uniform draw in [0, 1).
 pub fn next_backoff(
@@ -106,7 +107,12 @@ pub fn next_backoff(
     let wait = *interval * (1.0 - r + 2.0 * r * u);
     *interval = (*interval * cfg.multiplier).min(cfg.max_interval as f64);
     let wait = wait.round() as Nanos;
-    if cfg.max_elapsed_time > 0 && elapsed.saturating_add(wait) > cfg.max_elapsed_time {
+    let over = if cfg.give_up_early {
+        elapsed.saturating_add(wait) > cfg.max_elapsed_time
+    } else {
+        elapsed > cfg.max_elapsed_time
+    };
+    if cfg.max_elapsed_time > 0 && over {
         return None;
     }
     Some(wait)
@@ -117,9 +123,11 @@ pub fn next_backoff(
 pub struct Limiter {
     pub refusing: bool,
     last_gc: Option<Nanos>,
-    /// Current minimum intervals between forced GCs (backed off from v0.156).
-    gc_soft: Nanos,
-    gc_hard: Nanos,
+    /// Back-off of the GC gates (v0.156+), doubled in lockstep, 0 when reset.
+    backoff_soft: Nanos,
+    backoff_hard: Nanos,
+    /// The previous heap reading (v0.156+: a 5% fall counts as effective).
+    last_obs: u64,
     pub forced_gcs: u64,
 }
 
@@ -137,53 +145,103 @@ pub enum Check {
 }
 
 impl Limiter {
-    pub fn new(ml: &crate::scenario::otelcol::MemoryLimiter) -> Self {
+    /// A limiter built at `now`: from v0.121 `lastGCDone` starts at construction, so the
+    /// first forced GC waits for its gate; before, it was unset.
+    pub fn new(ml: &crate::scenario::otelcol::MemoryLimiter, now: Nanos) -> Self {
         Limiter {
             refusing: false,
-            last_gc: None,
-            gc_soft: ml.min_gc_soft,
-            gc_hard: ml.min_gc_hard,
+            last_gc: (!ml.legacy).then_some(now),
+            backoff_soft: 0,
+            backoff_hard: 0,
+            last_obs: 0,
             forced_gcs: 0,
         }
     }
 
-    /// `CheckMemLimits` at `now` on `heap`: may force a GC; sets `refusing`.
+    fn gc(&mut self, heap: &mut GoHeap, now: Nanos) -> u64 {
+        heap.collect();
+        self.forced_gcs += 1;
+        self.last_gc = Some(now);
+        heap.heap
+    }
+
+    fn since_gc_over(&self, now: Nanos, gate: Nanos) -> bool {
+        self.last_gc.is_none_or(|t| now - t > gate)
+    }
+
+    /// v0.156+: an observation below soft, or 5% below the previous one, resets the
+    /// back-off; an ineffective forced GC doubles both gates from max(min, 0.95 check).
+    fn observe(&mut self, ml: &crate::scenario::otelcol::MemoryLimiter, alloc: u64, forced: bool) {
+        let effective = alloc < ml.soft || alloc as u128 * 100 <= self.last_obs as u128 * 95;
+        self.last_obs = alloc;
+        if effective {
+            self.backoff_soft = 0;
+            self.backoff_hard = 0;
+        } else if forced {
+            let next = |cur: Nanos, min: Nanos, max: Nanos| {
+                if max == 0 {
+                    return min;
+                }
+                let floor = min.max(ml.check_interval * 95 / 100);
+                (cur.max(floor) * 2).min(max.max(min))
+            };
+            self.backoff_soft = next(self.backoff_soft, ml.min_gc_soft, ml.max_gc_soft);
+            self.backoff_hard = next(self.backoff_hard, ml.min_gc_hard, ml.max_gc_hard);
+        }
+    }
+
+    /// `CheckMemLimits` at `now` on `heap` (Go `MemStats.Alloc` = live + unswept garbage):
+    /// may force a GC; sets `refusing`.
     pub fn check(
         &mut self,
         ml: &crate::scenario::otelcol::MemoryLimiter,
         heap: &mut GoHeap,
         now: Nanos,
     ) -> Check {
-        let alloc = heap.heap;
+        let mut alloc = heap.heap;
+        if ml.legacy {
+            // v0.80-v0.120 `checkMemLimits`.
+            let hard = alloc >= ml.hard;
+            let mut gc = false;
+            if hard {
+                alloc = self.gc(heap, now);
+                gc = true;
+            }
+            let mut refuse = alloc >= ml.soft;
+            if !self.refusing && refuse && self.since_gc_over(now, ml.min_gc_soft) {
+                alloc = self.gc(heap, now);
+                gc = true;
+                refuse = alloc >= ml.soft;
+            }
+            let was_above = refuse || gc;
+            self.refusing = refuse;
+            return match (hard, was_above) {
+                (true, _) => Check::Hard { gc },
+                (false, true) => Check::Soft { gc },
+                (false, false) => Check::Below,
+            };
+        }
+        if ml.gc_backoff {
+            self.observe(ml, alloc, false);
+        }
         if alloc < ml.soft {
             self.refusing = false;
             return Check::Below;
         }
         let hard = alloc >= ml.hard;
-        let min = if hard { self.gc_hard } else { self.gc_soft };
-        let due = self.last_gc.is_none_or(|t| now - t > min);
+        let gate = if hard {
+            ml.min_gc_hard.max(self.backoff_hard)
+        } else {
+            ml.min_gc_soft.max(self.backoff_soft)
+        };
+        let due = self.since_gc_over(now, gate);
         if due {
-            heap.collect();
-            self.forced_gcs += 1;
-            self.last_gc = Some(now);
+            alloc = self.gc(heap, now);
             if ml.gc_backoff {
-                // Less than 5% freed: the data is held elsewhere (exporter queues); back
-                // off, doubling from at least one check interval, up to the ceiling.
-                let freed = alloc - heap.heap.min(alloc);
-                if freed * 100 < alloc * 5 {
-                    let (cur, max) = if hard {
-                        (&mut self.gc_hard, ml.max_gc_hard)
-                    } else {
-                        (&mut self.gc_soft, ml.max_gc_soft)
-                    };
-                    *cur = ((*cur).max(ml.check_interval) * 2).min(max.max(*cur));
-                } else {
-                    self.gc_soft = ml.min_gc_soft;
-                    self.gc_hard = ml.min_gc_hard;
-                }
+                self.observe(ml, alloc, true);
             }
         }
-        self.refusing = heap.heap >= ml.soft;
+        self.refusing = alloc >= ml.soft;
         if hard {
             Check::Hard { gc: due }
         } else {
@@ -329,7 +387,11 @@ impl Simulation {
         o.up = true;
         o.heap = GoHeap::new(o.cfg.runtime.clone(), now);
         o.last_start = now;
-        o.limiter = o.cfg.memory_limiter.as_ref().map(Limiter::new);
+        o.limiter = o
+            .cfg
+            .memory_limiter
+            .as_ref()
+            .map(|ml| Limiter::new(ml, now));
         let n = o.cfg.queue.num_consumers;
         o.consumers = vec![None; n as usize];
         o.idle = (0..n).rev().collect();

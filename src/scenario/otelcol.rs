@@ -48,7 +48,10 @@ pub struct MemoryLimiter {
     pub soft: u64,
     pub min_gc_soft: Nanos,
     pub min_gc_hard: Nanos,
-    /// From v0.156: forced GCs that free < 5% double the interval up to these.
+    /// Up to v0.120: a GC on every check above hard, and above soft only when refusal
+    /// starts (never again while refusing). From v0.121: both gated on every check.
+    pub legacy: bool,
+    /// From v0.156: ineffective forced GCs double the gates up to these (0: off).
     pub gc_backoff: bool,
     pub max_gc_soft: Nanos,
     pub max_gc_hard: Nanos,
@@ -85,6 +88,9 @@ pub struct RetryOnFailure {
     pub max_elapsed_time: Nanos,
     pub multiplier: f64,
     pub randomization_factor: f64,
+    /// From v0.122 (cenkalti/backoff v5) it gives up when the next wait would end past
+    /// `max_elapsed_time`; before (v4) only once the elapsed time is past it.
+    pub give_up_early: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -268,6 +274,7 @@ pub(crate) fn validate_otelcol(c: &RawOtelCol) -> VResult<OtelCollector> {
                 } else {
                     0
                 },
+                legacy: !version.at_least(121),
                 gc_backoff: version.at_least(156),
                 max_gc_soft: ml.max_gc_interval_when_soft_limited.0,
                 max_gc_hard: ml.max_gc_interval_when_hard_limited.0,
@@ -319,6 +326,22 @@ pub(crate) fn validate_otelcol(c: &RawOtelCol) -> VResult<OtelCollector> {
                 "must be between 1 and 10,000",
             );
         }
+    }
+    if q.sizer != QueueSizer::Requests && !version.at_least(123) {
+        return bad(
+            "otelcol.exporter.sending_queue.sizer",
+            "the sizer option appeared in v0.123.0 (#12708): before, queue_size counts requests",
+        );
+    }
+    if q.sizer != QueueSizer::Requests
+        && q.storage.is_some()
+        && version.at_least(123)
+        && !version.at_least(130)
+    {
+        return bad(
+            "otelcol.exporter.sending_queue.sizer",
+            "v0.123-v0.129 accept only the requests sizer with a storage (persistent) queue (#13340)",
+        );
     }
     if let Some(s) = &q.storage {
         if s.trim().is_empty() {
@@ -378,6 +401,7 @@ pub(crate) fn validate_otelcol(c: &RawOtelCol) -> VResult<OtelCollector> {
             max_elapsed_time: r.max_elapsed_time.0,
             multiplier: r.multiplier,
             randomization_factor: r.randomization_factor,
+            give_up_early: version.at_least(122),
         },
         runtime,
         memory_limit: m.limit.map(|b| b.0),

@@ -56,6 +56,7 @@ fn retry() -> RetryOnFailure {
         max_elapsed_time: 300 * S,
         multiplier: 1.5,
         randomization_factor: 0.5,
+        give_up_early: true,
     }
 }
 
@@ -111,6 +112,7 @@ fn heap() -> GoHeap {
 
 fn limiter(backoff: bool) -> MemoryLimiter {
     MemoryLimiter {
+        legacy: false,
         check_interval: S,
         hard: 100 << 20,
         soft: 80 << 20,
@@ -122,49 +124,81 @@ fn limiter(backoff: bool) -> MemoryLimiter {
     }
 }
 
+const MIB: u64 = 1 << 20;
+
 #[test]
-fn limiter_soft_and_hard_transitions() {
+fn limiter_soft_and_hard_transitions_from_v0_121() {
     let ml = limiter(false);
-    let mut l = Limiter::new(&ml);
+    let mut l = Limiter::new(&ml, 0);
     let mut h = heap();
-    // 50 MiB live, no garbage: below soft.
-    h.alloc(50 << 20, 0);
+    h.alloc(50 * MIB, 0);
     assert_eq!(l.check(&ml, &mut h, S), Check::Below);
     assert!(!l.refusing);
-    // 40 MiB of garbage on top (heap 90 MiB, goal 100 MiB): soft; the first GC is due, it
-    // frees the garbage and the limiter does not refuse.
-    h.alloc(0, 40 << 20);
-    assert!(h.heap >= ml.soft && h.heap < ml.hard);
-    assert_eq!(l.check(&ml, &mut h, 2 * S), Check::Soft { gc: true });
-    assert!(!l.refusing);
-    // Live data above soft: refuse. A GC within 10 s of the last is not forced.
-    h.alloc(35 << 20, 0);
-    assert_eq!(l.check(&ml, &mut h, 3 * S), Check::Soft { gc: false });
+    // 40 MiB of garbage (heap 90 MiB, below the GC goal of 100): Alloc counts it. The
+    // soft gate (10 s) runs from the limiter's start, so no GC yet: it refuses.
+    h.alloc(0, 40 * MIB);
+    assert_eq!(l.check(&ml, &mut h, 2 * S), Check::Soft { gc: false });
     assert!(l.refusing);
-    // Above hard: a GC at every check (interval 0), still refusing (the data is live).
-    h.alloc(20 << 20, 0);
-    assert_eq!(l.check(&ml, &mut h, 4 * S), Check::Hard { gc: true });
-    assert_eq!(l.check(&ml, &mut h, 5 * S), Check::Hard { gc: true });
+    // Past the gate: the forced GC frees the garbage and the refusal stops.
+    assert_eq!(l.check(&ml, &mut h, 11 * S), Check::Soft { gc: true });
+    assert!(!l.refusing);
+    // Live data above soft: refuse; the next soft GC is 10 s away.
+    h.alloc(35 * MIB, 0);
+    assert_eq!(l.check(&ml, &mut h, 12 * S), Check::Soft { gc: false });
+    assert!(l.refusing);
+    // Above hard: a GC at every check (gate 0), still refusing (the data is live).
+    h.alloc(20 * MIB, 0);
+    assert_eq!(l.check(&ml, &mut h, 13 * S), Check::Hard { gc: true });
+    assert_eq!(l.check(&ml, &mut h, 14 * S), Check::Hard { gc: true });
     assert!(l.refusing);
     // The data leaves: below soft stops the refusal without a GC.
-    h.free(60 << 20);
+    h.free(60 * MIB);
     h.collect();
-    assert_eq!(l.check(&ml, &mut h, 6 * S), Check::Below);
+    assert_eq!(l.check(&ml, &mut h, 15 * S), Check::Below);
     assert!(!l.refusing);
+    assert_eq!(l.forced_gcs, 3);
+}
+
+#[test]
+fn limiter_up_to_v0_120_forces_soft_gcs_only_when_refusal_starts() {
+    let ml = MemoryLimiter {
+        legacy: true,
+        ..limiter(false)
+    };
+    let mut l = Limiter::new(&ml, 0);
+    let mut h = heap();
+    h.alloc(50 * MIB, 0);
+    assert_eq!(l.check(&ml, &mut h, S), Check::Below);
+    // Refusal would start: a GC first (lastGCDone unset, so allowed at once).
+    h.alloc(0, 40 * MIB);
+    assert_eq!(l.check(&ml, &mut h, 2 * S), Check::Soft { gc: true });
+    assert!(!l.refusing);
+    // Live above soft 1 s later: within 10 s of the last GC, so it refuses without one...
+    h.alloc(35 * MIB, 0);
+    assert_eq!(l.check(&ml, &mut h, 3 * S), Check::Soft { gc: false });
+    assert!(l.refusing);
+    // ... and never forces one while it keeps refusing below hard, however long.
+    h.alloc(0, 10 * MIB);
+    assert_eq!(l.check(&ml, &mut h, 30 * S), Check::Soft { gc: false });
+    // Above hard: a GC at every check, ungated.
+    h.alloc(20 * MIB, 0);
+    assert_eq!(l.check(&ml, &mut h, 31 * S), Check::Hard { gc: true });
+    assert_eq!(l.check(&ml, &mut h, 32 * S), Check::Hard { gc: true });
+    assert!(l.refusing);
     assert_eq!(l.forced_gcs, 3);
 }
 
 #[test]
 fn limiter_backs_off_ineffective_gcs_from_v0_156() {
     // Checks every second with 110 MiB live: above hard, every GC frees nothing. Without
-    // back-off a GC at every check; with it the interval doubles from one check interval:
-    // GCs at 1 s, 4 s (> 2 s later), 9 s (> 4 s later).
-    for (backoff, want) in [(false, 10), (true, 3)] {
+    // back-off a GC at every check; with it the gate goes 1.9, 3.8, 7.6, 15.2, 30 s
+    // (#15053): GCs at 1, 3, 7, 15 and 31 s.
+    for (backoff, want) in [(false, 40), (true, 5)] {
         let ml = limiter(backoff);
-        let mut l = Limiter::new(&ml);
+        let mut l = Limiter::new(&ml, 0);
         let mut h = heap();
-        h.alloc(110 << 20, 0);
-        for t in 1..=10 {
+        h.alloc(110 * MIB, 0);
+        for t in 1..=40 {
             l.check(&ml, &mut h, t * S);
         }
         assert_eq!(l.forced_gcs, want, "back-off {backoff}");
@@ -216,9 +250,11 @@ fn in_flight_requests_count_from_v0_120_only() {
 
 #[test]
 fn items_and_bytes_sizers() {
+    let v = "otelcol.version=\"0.130.0\"";
     let r = run(
         OC,
         &[
+            v,
             "otelcol.exporter.sending_queue.sizer=\"items\"",
             "otelcol.exporter.sending_queue.queue_size=2500",
         ],
@@ -234,6 +270,7 @@ fn items_and_bytes_sizers() {
     let r = run(
         OC,
         &[
+            v,
             "otelcol.exporter.sending_queue.sizer=\"bytes\"",
             "otelcol.exporter.sending_queue.queue_size=1000000",
         ],
@@ -250,6 +287,7 @@ fn items_and_bytes_sizers() {
     let r = run(
         OC,
         &[
+            v,
             "otelcol.exporter.sending_queue.sizer=\"items\"",
             "otelcol.exporter.sending_queue.queue_size=50",
         ],
@@ -263,18 +301,24 @@ fn items_and_bytes_sizers() {
 
 #[test]
 fn retries_give_up_after_max_elapsed_time() {
-    let r = run(
-        OC,
-        &[
-            "otelcol.exporter.retry_on_failure.max_elapsed_time=\"20s\"",
-            "otelcol.exporter.sending_queue.queue_size=1000",
-        ],
-    );
-    let n = dropped(&r, DropReason::RetriesExhausted);
-    assert!(n > 0);
-    // The first give-up: 5 + 7.5 nominal (jittered) then the next wait would pass 20 s.
-    let first = r.counters.first_drop_by[DropReason::RetriesExhausted as usize].unwrap();
-    assert!(first > 10 * S + 6 * S && first < 10 * S + 20 * S, "{first}");
+    let first_give_up = |version: &str| {
+        let r = run(
+            OC,
+            &[
+                &format!("otelcol.version=\"{version}\""),
+                "otelcol.exporter.retry_on_failure.max_elapsed_time=\"20s\"",
+                "otelcol.exporter.sending_queue.queue_size=1000",
+            ],
+        );
+        assert!(dropped(&r, DropReason::RetriesExhausted) > 0);
+        r.counters.first_drop_by[DropReason::RetriesExhausted as usize].unwrap()
+    };
+    // From v0.122 no retry starts past 20 s after the first attempt (outage at 10 s)...
+    let new = first_give_up("0.122.0");
+    assert!(new > 16 * S && new <= 30 * S, "{new}");
+    // ... before, one more wait is allowed once 20 s have passed.
+    let old = first_give_up("0.120.0");
+    assert!(old > 30 * S && old < 30 * S + 30 * S, "{old}");
     // Retries off: a failed attempt loses the request at once.
     let r = run(OC, &["otelcol.exporter.retry_on_failure.enabled=false"]);
     let first = r.counters.first_drop_by[DropReason::RetriesExhausted as usize].unwrap();
