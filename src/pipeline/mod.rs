@@ -1,7 +1,7 @@
-//! The pipeline of one scenario: workload -> tracer -> agent -> Jaeger v1 collector ->
-//! storage (each stage but the workload optional, with a tracer or a collector), and the
-//! event loop that runs it. One run is single-threaded and deterministic; parallelism is
-//! across runs.
+//! The pipeline of one scenario: workload -> tracer -> agent -> collector (Jaeger v1 or the
+//! OpenTelemetry Collector) -> storage (each stage but the workload optional, with a tracer
+//! or a collector), and the event loop that runs it. One run is single-threaded and
+//! deterministic; parallelism is across runs.
 
 macro_rules! col {
     ($s:ident) => {
