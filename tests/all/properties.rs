@@ -369,3 +369,196 @@ proptest! {
         prop_assert_eq!(output::timeseries_csv(&r).unwrap(), output::timeseries_csv(&again).unwrap());
     }
 }
+
+// ---- OpenTelemetry Collector pipelines ----
+
+#[derive(Debug, Clone)]
+struct OtelCase {
+    text: String,
+    overrides: Vec<String>,
+    limiter: bool,
+    limit: bool,
+    outage: bool,
+    may_refuse_full: bool,
+    small_queue: bool,
+    seed: u64,
+}
+
+fn otel_case() -> impl Strategy<Value = OtelCase> {
+    (
+        (
+            0usize..4,
+            prop::option::of((1u32..5000, 1u32..3)),
+            prop::option::of(8u32..200),
+            prop::bool::ANY,
+            1u32..3000,
+            0usize..3,
+            1u32..20,
+        ),
+        (
+            prop::bool::ANY,
+            prop::bool::ANY,
+            prop::option::of(0u32..60),
+            prop::collection::vec((0u32..20, 1u32..20, prop::bool::ANY), 0..3),
+            prop::option::of(48u32..200),
+            prop::bool::ANY,
+            prop::option::of(100u32..20_000),
+            any::<u64>(),
+        ),
+        (0usize..4, 10u32..2000),
+    )
+        .prop_map(
+            |(
+                (order, batch, limiter_mib, enabled, qsize, sizer, consumers),
+                (block, persistent, elapsed, outages, limit_mib, sdk, throughput, seed),
+                (version, rate),
+            )| {
+                let versions = ["0.76.0", "0.119.0", "0.130.0", "0.156.0"];
+                let sizers = ["requests", "items", "bytes"];
+                let v = versions[version];
+                let mut procs = vec![];
+                if limiter_mib.is_some() {
+                    procs.push("\"memory_limiter\"");
+                }
+                if batch.is_some() {
+                    procs.push("\"batch\"");
+                }
+                if order % 2 == 1 {
+                    procs.reverse();
+                }
+                let mut o = vec![
+                    format!("otelcol.version=\"{v}\""),
+                    format!("otelcol.processors=[{}]", procs.join(", ")),
+                    format!("workload.rate=\"{rate}/s\""),
+                    format!("otelcol.exporter.sending_queue.enabled={enabled}"),
+                    format!("otelcol.exporter.sending_queue.num_consumers={consumers}"),
+                    format!("otelcol.exporter.sending_queue.block_on_overflow={block}"),
+                    format!("storage.outages={}", outage_list(&outages)),
+                ];
+                // Sizers other than requests exist from v0.123 on.
+                let sizer = if version >= 2 { sizers[sizer] } else { "requests" };
+                let unit = match sizer {
+                    "items" => qsize as u64 * 10,
+                    "bytes" => qsize as u64 * 5000,
+                    _ => qsize as u64 / 10 + 1,
+                };
+                o.push(format!("otelcol.exporter.sending_queue.sizer=\"{sizer}\""));
+                o.push(format!("otelcol.exporter.sending_queue.queue_size={unit}"));
+                if persistent {
+                    o.push("otelcol.exporter.sending_queue.storage=\"file_storage\"".into());
+                }
+                if let Some((size, max)) = batch {
+                    o.push(format!("otelcol.batch.send_batch_size={size}"));
+                    if max == 2 {
+                        o.push(format!("otelcol.batch.send_batch_max_size={}", size + size / 2));
+                    }
+                    o.push("otelcol.batch.timeout=\"500ms\"".into());
+                }
+                if let Some(m) = limiter_mib {
+                    o.push("otelcol.memory_limiter.check_interval=\"1s\"".into());
+                    o.push(format!("otelcol.memory_limiter.limit_mib={m}"));
+                }
+                match elapsed {
+                    Some(0) => o.push("otelcol.exporter.retry_on_failure.enabled=false".into()),
+                    Some(e) => o.push(format!(
+                        "otelcol.exporter.retry_on_failure.max_elapsed_time=\"{}s\"",
+                        e.max(30)
+                    )),
+                    None => {}
+                }
+                if let Some(l) = limit_mib {
+                    o.push(format!("otelcol.memory.limit=\"{l}MiB\""));
+                }
+                if let Some(t) = throughput {
+                    o.push(format!("storage.throughput=\"{t}/s\""));
+                }
+                // The base without its batch table: a case adds one only with the processor.
+                let mut text = crate::otelcol::OC.replace(
+                    "[otelcol.batch]\nsend_batch_size = 100\ntimeout = \"200ms\"\n",
+                    "",
+                );
+                assert!(!text.contains("[otelcol.batch]"));
+                if sdk {
+                    text.push_str(
+                        "\n[tracer]\nkind = \"otel-sdk\"\nlanguage = \"go\"\nscheduled_delay = \"1s\"\n\
+                         [tracer.memory]\nbaseline = \"5MiB\"\nspan_fixed = \"300B\"\nspan_per_wire_byte = 1.0\n",
+                    );
+                }
+                OtelCase {
+                    text,
+                    overrides: o,
+                    limiter: limiter_mib.is_some(),
+                    limit: limit_mib.is_some(),
+                    outage: !outages.is_empty() || throughput.is_some(),
+                    may_refuse_full: enabled && !block,
+                    small_queue: sizer != "requests",
+                    seed,
+                }
+            },
+        )
+}
+
+fn check_otel(c: &OtelCase, r: &RunResult) {
+    let baseline = 40 * 1024 * 1024;
+    let mut prev: Option<&tracesim::metrics::Sample> = None;
+    for rows in r.samples.chunk_by(|a, b| a.t == b.t) {
+        let s = &rows[0];
+        assert_eq!(
+            s.spans_generated,
+            s.spans_exported + s.spans_dropped + s.spans_held
+        );
+        let parts: u64 = rows
+            .iter()
+            .map(|x| x.queue_items + x.worker_items + x.bulk_items)
+            .sum();
+        assert_eq!(s.spans_held, parts, "buffers add up at t = {}", s.t);
+        for x in rows.iter().filter(|x| x.component == "collector") {
+            if x.up {
+                assert!(x.rss_bytes >= baseline + x.heap_bytes);
+                assert!(x.heap_bytes >= x.live_bytes);
+            } else {
+                assert_eq!(x.rss_bytes, 0);
+                // Only a persistent queue's files outlive the process.
+                assert_eq!(x.worker_items + x.bulk_items, 0);
+            }
+            assert!(x.disk_bytes <= x.queue_bytes + 64 * 1024 * 1024 || x.disk_bytes > 0);
+        }
+        if let Some(p) = prev {
+            assert!(s.t > p.t, "time went backwards");
+            assert!(s.spans_dropped >= p.spans_dropped && s.spans_exported >= p.spans_exported);
+        }
+        prev = Some(s);
+    }
+    let k = &r.counters;
+    assert_eq!(k.generated, k.exported + k.dropped_total() + r.held_end);
+    let d = |x: DropReason| k.dropped[x as usize];
+    if d(DropReason::Refused) > 0 {
+        assert!(c.limiter, "refusals need a memory_limiter");
+    }
+    if d(DropReason::QueueFull) > 0 {
+        assert!(c.may_refuse_full, "queue_full needs a refusing queue");
+    }
+    if d(DropReason::PayloadTooLarge) > 0 {
+        assert!(c.small_queue || c.may_refuse_full);
+    }
+    if d(DropReason::RetriesExhausted) > 0 {
+        assert!(c.outage, "retries end only when storage fails");
+    }
+    if d(DropReason::Oom) > 0 || d(DropReason::CollectorDown) > 0 || k.oom_kills > 0 {
+        assert!(c.limit);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_otelcol_pipelines_keep_the_invariants(c in otel_case()) {
+        let o: Vec<&str> = c.overrides.iter().map(String::as_str).collect();
+        let sc = scenario(&c.text, &o);
+        let r = Simulation::new(&sc, Some(c.seed)).run();
+        check_otel(&c, &r);
+        let again = Simulation::new(&sc, Some(c.seed)).run();
+        prop_assert_eq!(output::timeseries_csv(&r).unwrap(), output::timeseries_csv(&again).unwrap());
+    }
+}
