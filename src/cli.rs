@@ -68,6 +68,8 @@ pub enum Command {
     /// Draw a run, sweep or validation folder as SVG and PNG images.
     #[command(after_help = PLOT_HELP)]
     Plot(PlotArgs),
+    /// Build a scenario from an OpenTelemetry Collector YAML config or Jaeger collector flags.
+    Import(crate::import::ImportArgs),
 }
 
 const PLOT_HELP: &str = "\
@@ -291,6 +293,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Calibrate(a) => crate::validate::cmd_calibrate(a),
         Command::Measure(a) => crate::measure::cmd_measure(a),
         Command::Plot(a) => cmd_plot(a),
+        Command::Import(a) => crate::import::cmd_import(a),
     }
 }
 

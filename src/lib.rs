@@ -19,6 +19,7 @@
 pub mod cli;
 pub mod compare;
 pub mod dist;
+pub mod import;
 pub mod measure;
 pub mod measured;
 pub mod memory;

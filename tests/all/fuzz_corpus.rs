@@ -68,3 +68,36 @@ fn measured_corpus_never_panics() {
         assert!(r.is_ok(), "{name}");
     }
 }
+
+#[test]
+fn import_corpus_never_panics() {
+    let all = inputs("import");
+    assert!(!all.is_empty());
+    for (name, data) in all {
+        let r = std::panic::catch_unwind(|| {
+            if let Ok(text) = std::str::from_utf8(&data) {
+                import_both(text);
+            }
+        });
+        assert!(r.is_ok(), "{name}");
+    }
+}
+
+/// What the `import` fuzz target does with one input: an OpenTelemetry Collector config, and
+/// its lines as Jaeger settings and as an env file. An import that succeeds must load.
+fn import_both(text: &str) {
+    use tracesim::import::{Options, jaeger, otelcol};
+    let o = Options::default();
+    if let Ok(imp) = otelcol::import_otelcol("fuzz.yaml", text, &o) {
+        tracesim::scenario::parse("fuzz.toml", &imp.toml).expect("an import loads");
+    }
+    let args: Vec<String> = text.lines().take(16).map(String::from).collect();
+    if let Ok(s) = jaeger::parse_args(&args) {
+        if let Ok(imp) = jaeger::import_jaeger(&s, &o) {
+            tracesim::scenario::parse("fuzz.toml", &imp.toml).expect("an import loads");
+        }
+    }
+    if let Ok(s) = jaeger::parse_env_file("fuzz.env", text) {
+        let _ = jaeger::import_jaeger(&s, &o);
+    }
+}

@@ -8,6 +8,7 @@ mod conservation;
 mod determinism;
 mod fuzz_corpus;
 mod hand_computed;
+mod import;
 mod jaeger_story;
 mod otelcol;
 mod properties;
