@@ -123,6 +123,8 @@ impl OtelCollector {
 }
 
 const MIB: u64 = 1 << 20;
+const HOUR: u64 = 3_600_000_000_000;
+const DAY: u64 = 24 * HOUR;
 
 pub(crate) fn validate_otelcol(c: &RawOtelCol) -> VResult<OtelCollector> {
     let version = OtelVersion::parse(&c.version).ok_or_else(|| {
@@ -206,11 +208,21 @@ pub(crate) fn validate_otelcol(c: &RawOtelCol) -> VResult<OtelCollector> {
         }
         (None, false) => None,
         (Some(ml), _) => {
-            if ml.check_interval.0 == 0 {
+            if ml.check_interval.0 == 0 || ml.check_interval.0 > HOUR {
                 return bad(
                     "otelcol.memory_limiter.check_interval",
-                    "must be above 0 (the collector refuses 0 too)",
+                    "must be above 0 (the collector refuses 0 too) and at most 1h",
                 );
+            }
+            for (f, d) in [
+                ("min_gc_interval_when_soft_limited", ml.min_gc_interval_when_soft_limited),
+                ("min_gc_interval_when_hard_limited", ml.min_gc_interval_when_hard_limited),
+                ("max_gc_interval_when_soft_limited", ml.max_gc_interval_when_soft_limited),
+                ("max_gc_interval_when_hard_limited", ml.max_gc_interval_when_hard_limited),
+            ] {
+                if d.0 > DAY {
+                    return bad(&format!("otelcol.memory_limiter.{f}"), "above 24h");
+                }
             }
             let total = m.limit.map(|b| b.0);
             let pct = |f: &str, p: u32| -> VResult<u64> {
@@ -293,8 +305,8 @@ pub(crate) fn validate_otelcol(c: &RawOtelCol) -> VResult<OtelCollector> {
                 "must be 0 or at least send_batch_size (the collector refuses it too)",
             );
         }
-        if b.timeout.0 == 0 {
-            return bad("otelcol.batch.timeout", "must be above 0");
+        if b.timeout.0 == 0 || b.timeout.0 > HOUR {
+            return bad("otelcol.batch.timeout", "must be above 0 and at most 1h");
         }
         Some(Batch {
             send_batch_size: b.send_batch_size,
@@ -306,6 +318,9 @@ pub(crate) fn validate_otelcol(c: &RawOtelCol) -> VResult<OtelCollector> {
     };
 
     let e = &c.exporter;
+    if e.timeout.0 > DAY {
+        return bad("otelcol.exporter.timeout", "above 24h (0 means none)");
+    }
     let q = &e.sending_queue;
     let capacity = q
         .queue_size
@@ -357,6 +372,12 @@ pub(crate) fn validate_otelcol(c: &RawOtelCol) -> VResult<OtelCollector> {
             return bad(
                 "otelcol.exporter.retry_on_failure.initial_interval",
                 "must be above 0",
+            );
+        }
+        if r.max_interval.0 > DAY || r.max_elapsed_time.0 > 365 * DAY {
+            return bad(
+                "otelcol.exporter.retry_on_failure.max_interval",
+                "intervals above 24h (or a max_elapsed_time above a year) are not supported",
             );
         }
         if r.max_interval.0 < r.initial_interval.0 {
