@@ -70,6 +70,8 @@ pub enum Command {
     Plot(PlotArgs),
     /// Build a scenario from an OpenTelemetry Collector YAML config or Jaeger collector flags.
     Import(crate::import::ImportArgs),
+    /// Time the speed benchmarks (event list, production-scale runs, a 1,000-run sweep): CSV.
+    Bench(crate::bench::BenchArgs),
 }
 
 const PLOT_HELP: &str = "\
@@ -294,6 +296,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Measure(a) => crate::measure::cmd_measure(a),
         Command::Plot(a) => cmd_plot(a),
         Command::Import(a) => crate::import::cmd_import(a),
+        Command::Bench(a) => crate::bench::cmd_bench(a),
     }
 }
 

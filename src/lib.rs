@@ -16,6 +16,7 @@
 //! assert_eq!(c.oom_kills, 0); // 15 MiB fits a 200 MB pod
 //! ```
 
+pub mod bench;
 pub mod cli;
 pub mod compare;
 pub mod dist;

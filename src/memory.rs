@@ -425,7 +425,13 @@ pub struct JaegerSpanModel {
     fixed_domain: u64,
     fixed_es: u64,
     total_tags: u64,
+    /// `bytes(wire)` for wire sizes below its length, computed once (the per-span hot path;
+    /// shared by the clones a sweep makes).
+    table: std::sync::Arc<[SpanBytes]>,
 }
+
+/// Wire sizes whose cost is tabulated (spans are ~300 B-2 KB on the wire, [5.3]).
+const SPAN_TABLE: u64 = 8192;
 
 impl JaegerSpanModel {
     pub fn new(go: GoVersion, shape: SpanShape, sizes: JaegerStructSizes) -> Self {
@@ -458,14 +464,17 @@ impl JaegerSpanModel {
             + a(shape.service_name_bytes as u64)
             + total_tags * key;
         let fixed_es = a(sizes.es_doc_fixed) + a(total_tags * sizes.es_key_value);
-        JaegerSpanModel {
+        let mut m = JaegerSpanModel {
             classes: SizeClassTable::new(go),
             shape,
             sizes,
             fixed_domain,
             fixed_es,
             total_tags,
-        }
+            table: std::sync::Arc::new([]),
+        };
+        m.table = (0..SPAN_TABLE).map(|w| m.compute(w)).collect();
+        m
     }
 
     /// Mean tag value length for a span of `wire` protobuf bytes.
@@ -477,7 +486,15 @@ impl JaegerSpanModel {
             .max(1)
     }
 
+    #[inline]
     pub fn bytes(&self, wire: u64) -> SpanBytes {
+        match self.table.get(wire as usize) {
+            Some(b) => *b,
+            None => self.compute(wire),
+        }
+    }
+
+    fn compute(&self, wire: u64) -> SpanBytes {
         let v = self.value_bytes(wire);
         let value_alloc = self.classes.get(v);
         let key_alloc = self.classes.get(self.shape.tag_key_bytes as u64);
@@ -639,5 +656,9 @@ mod tests {
         // 17 tags -> KeyValue backing of capacity 17 = 2048 B; values ~20 B -> 32 B class.
         assert!(b.domain > 3000 && b.domain < 4000, "{b:?}");
         assert!(b.strings < b.domain);
+        // The tabulated hot path gives what the model computes, inside and past the table.
+        for w in [0, 1, 169, 170, 845, 4000, 8191, 8192, 100_000] {
+            assert_eq!(m.bytes(w), m.compute(w), "wire {w}");
+        }
     }
 }

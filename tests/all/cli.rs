@@ -261,3 +261,46 @@ fn plot_draws_readable_images_of_a_run_and_refuses_other_folders() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn bench_quick_writes_tidy_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tracesim"))
+        .current_dir(dir.path())
+        .args([
+            "bench",
+            "--quick",
+            "--only",
+            "event_queue,otelcol_kyma",
+            "--repeat",
+            "2",
+            "--out",
+            "b.csv",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = std::fs::read_to_string(dir.path().join("b.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        rows[0],
+        "bench,threads,repeat,wall_s,runs,spans,spans_per_s,events,events_per_s"
+    );
+    assert_eq!(rows.len(), 5, "{csv}");
+    assert!(rows[1].starts_with("event_queue,1,0,"));
+    // The simulated work is deterministic; only the wall time varies.
+    let spans = |r: &str| r.split(',').nth(5).unwrap().to_string();
+    assert_eq!(spans(rows[3]), spans(rows[4]));
+    assert!(spans(rows[3]).parse::<u64>().unwrap() > 500_000);
+    // An unknown benchmark is a usage error.
+    let bad = Command::new(env!("CARGO_BIN_EXE_tracesim"))
+        .args(["bench", "--only", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("event_queue"));
+}
