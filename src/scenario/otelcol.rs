@@ -215,10 +215,22 @@ pub(crate) fn validate_otelcol(c: &RawOtelCol) -> VResult<OtelCollector> {
                 );
             }
             for (f, d) in [
-                ("min_gc_interval_when_soft_limited", ml.min_gc_interval_when_soft_limited),
-                ("min_gc_interval_when_hard_limited", ml.min_gc_interval_when_hard_limited),
-                ("max_gc_interval_when_soft_limited", ml.max_gc_interval_when_soft_limited),
-                ("max_gc_interval_when_hard_limited", ml.max_gc_interval_when_hard_limited),
+                (
+                    "min_gc_interval_when_soft_limited",
+                    ml.min_gc_interval_when_soft_limited,
+                ),
+                (
+                    "min_gc_interval_when_hard_limited",
+                    ml.min_gc_interval_when_hard_limited,
+                ),
+                (
+                    "max_gc_interval_when_soft_limited",
+                    ml.max_gc_interval_when_soft_limited,
+                ),
+                (
+                    "max_gc_interval_when_hard_limited",
+                    ml.max_gc_interval_when_hard_limited,
+                ),
             ] {
                 if d.0 > DAY {
                     return bad(&format!("otelcol.memory_limiter.{f}"), "above 24h");
