@@ -149,7 +149,8 @@ Examples:
 
 const RECOMMEND_HELP: &str = "\
 Searches the queue size the scenario uses (collector.queue_size_memory, else
-collector.queue_size) for the largest that keeps the probability of an OOM kill under
+collector.queue_size; for an [otelcol], otelcol.exporter.sending_queue.queue_size in its
+sizer's unit) for the largest that keeps the probability of an OOM kill under
 1 - confidence, with the limit reduced by the headroom. For the scenario's own queue it
 reports the memory needed and the longest outage survived without losing a span, and it
 prints a trade-off table next to two history-based rules: the Kubernetes VPA (p90 of observed
@@ -157,7 +158,8 @@ peaks + 15%, at least 250 MB) and \"limit = 2 x queue\".
 
 Examples:
   tracesim recommend models/jaeger-collector-es-outage.toml --memory-limit 200MiB
-  tracesim recommend models/jaeger-collector-es-outage.toml --memory-limit 1GiB --outage 30m --confidence 0.99 --headroom 10%";
+  tracesim recommend models/jaeger-collector-es-outage.toml --memory-limit 1GiB --outage 30m --confidence 0.99 --headroom 10%
+  tracesim recommend models/otelcol-kyma-outage.toml --memory-limit 2GiB --replications 5";
 
 #[derive(Args, Debug)]
 pub struct SweepArgs {

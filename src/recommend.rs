@@ -2,8 +2,9 @@
 //! outage, the memory a queue really needs, and how long an outage it survives without
 //! losing spans, next to the history-based rules people use instead.
 //!
-//! Method. For each candidate queue size (the scenario's own knob: `queue_size_memory` if it
-//! sets one, else `queue_size`), `replications` runs with common random numbers:
+//! Method. For each candidate queue size (the scenario's own knob: Jaeger's
+//! `queue_size_memory` if it sets one, else `queue_size`; an OpenTelemetry Collector's
+//! `sending_queue.queue_size`), `replications` runs with common random numbers:
 //! * with no memory limit, to see the whole peak RSS distribution (a limit would cut it at
 //!   the OOM kill);
 //! * with the user's limit, to see when data is first lost (queue full, OOM kill, restart).
@@ -15,6 +16,7 @@
 use crate::cli::{Failure, ManyArgs, default_out, usage};
 use crate::metrics::RunResult;
 use crate::scenario;
+use crate::scenario::raw::QueueSizer;
 use crate::stats::{mean_ci, quantile, wilson};
 use crate::sweep::{self, Plan, csv_line};
 use crate::units::{ByteSize, Duration};
@@ -65,11 +67,13 @@ fn parse_percent(s: &str) -> Result<f64, String> {
     Ok(v)
 }
 
-/// The knob searched: bytes of `queue_size_memory` or a span count.
+/// The knob searched: bytes of Jaeger's `queue_size_memory`, a Jaeger span count, or an
+/// OpenTelemetry Collector's `sending_queue.queue_size` in its sizer's unit.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Knob {
     Memory,
     Count,
+    Otel(QueueSizer),
 }
 
 impl Knob {
@@ -77,18 +81,29 @@ impl Knob {
         match self {
             Knob::Memory => "collector.queue_size_memory",
             Knob::Count => "collector.queue_size",
+            Knob::Otel(_) => "otelcol.exporter.sending_queue.queue_size",
+        }
+    }
+    /// The container limit's field for this collector.
+    fn limit_path(self) -> &'static str {
+        match self {
+            Knob::Otel(_) => "otelcol.memory.limit",
+            _ => "collector.memory.limit",
         }
     }
     fn value(self, v: f64) -> String {
         match self {
             Knob::Memory => format!("{}B", v.round() as u64),
-            Knob::Count => format!("{}", v.round().max(1.0) as u64),
+            Knob::Count | Knob::Otel(_) => format!("{}", v.round().max(1.0) as u64),
         }
     }
     fn show(self, v: f64) -> String {
         match self {
             Knob::Memory => format!("{:.1} MiB", v / 1048576.0),
             Knob::Count => format!("{} spans", v.round() as u64),
+            Knob::Otel(QueueSizer::Requests) => format!("{} requests", v.round() as u64),
+            Knob::Otel(QueueSizer::Items) => format!("{} spans", v.round() as u64),
+            Knob::Otel(QueueSizer::Bytes) => format!("{:.1} MiB of wire", v / 1048576.0),
         }
     }
 }
@@ -126,9 +141,9 @@ impl Ctx<'_> {
         let mut overrides = self.base.clone();
         overrides.extend_from_slice(extra);
         let lim = match limit {
-            Some(l) => format!("collector.memory.limit={l}B"),
+            Some(l) => format!("{}={l}B", self.knob.limit_path()),
             // "No limit": far above anything a run reaches.
-            None => format!("collector.memory.limit={}B", 1u64 << 50),
+            None => format!("{}={}B", self.knob.limit_path(), 1u64 << 50),
         };
         let specs = queues
             .iter()
@@ -225,12 +240,25 @@ pub fn cmd_recommend(a: RecommendArgs) -> Result<(), Failure> {
     }
     let loaded = scenario::load(&a.scenario, &m.overrides)?;
     let sc = &loaded.scenario;
-    let (Some(collector), Some(storage)) = (&sc.collector, &sc.storage) else {
+    let Some(storage) = &sc.storage else {
         return Err(usage(
-            "recommend sizes a Jaeger collector's queue (`collector.queue_size_memory`): this \
-             scenario has no [collector]; for an [otelcol] use `tracesim sweep --vary \
-             otelcol.exporter.sending_queue.queue_size=...`",
+            "recommend sizes a collector's queue: this scenario has no [collector] or [otelcol]",
         ));
+    };
+    let (knob, current) = match (&sc.collector, &sc.otelcol) {
+        (Some(c), _) => match c.queue_size_memory {
+            Some(b) => (Knob::Memory, b as f64),
+            None => (Knob::Count, c.queue_size as f64),
+        },
+        (None, Some(o)) if o.cfg_queue_enabled() => {
+            (Knob::Otel(o.queue.sizer), o.queue.capacity as f64)
+        }
+        (None, Some(_)) => {
+            return Err(usage(
+                "the [otelcol] exporter has no sending queue (enabled = false): nothing to size",
+            ));
+        }
+        (None, None) => unreachable!("a storage comes with a collector"),
     };
     let mut base = m.overrides.clone();
     // The outage to survive.
@@ -259,10 +287,6 @@ pub fn cmd_recommend(a: RecommendArgs) -> Result<(), Failure> {
     if (sc.duration as f64 / 1e9) < needed {
         base.push(format!("scenario.duration={}s", needed.ceil() as u64));
     }
-    let (knob, current) = match collector.queue_size_memory {
-        Some(b) => (Knob::Memory, b as f64),
-        None => (Knob::Count, collector.queue_size as f64),
-    };
     let limit = a.memory_limit.0;
     let bar = if m.quiet {
         indicatif::ProgressBar::hidden()
@@ -287,7 +311,11 @@ pub fn cmd_recommend(a: RecommendArgs) -> Result<(), Failure> {
     };
 
     // A geometric grid around the scenario's own queue: /32 .. x4 in steps of sqrt(2).
-    let lo_bound = if knob == Knob::Memory { 65536.0 } else { 10.0 };
+    let lo_bound = match knob {
+        Knob::Memory | Knob::Otel(QueueSizer::Bytes) => 65536.0,
+        Knob::Count | Knob::Otel(QueueSizer::Items) => 10.0,
+        Knob::Otel(QueueSizer::Requests) => 1.0,
+    };
     let mut grid: Vec<f64> = (-10..=4)
         .map(|k| (current * 2f64.powf(k as f64 / 2.0)).max(lo_bound))
         .collect();
@@ -326,8 +354,16 @@ pub fn cmd_recommend(a: RecommendArgs) -> Result<(), Failure> {
     let vpa = (quantile(&healthy_peaks, 0.9).unwrap_or(0.0) * 1.15).max(250e6);
     let mean_wire = sc.workload.span_size.mean();
     let queue_bytes = match knob {
-        Knob::Memory => current,
-        Knob::Count => current * mean_wire,
+        Knob::Memory | Knob::Otel(QueueSizer::Bytes) => current,
+        Knob::Count | Knob::Otel(QueueSizer::Items) => current * mean_wire,
+        // A request is a batch (or, without a batch processor, a client's request).
+        Knob::Otel(QueueSizer::Requests) => {
+            let spans = match sc.otelcol.as_ref().and_then(|o| o.batch.as_ref()) {
+                Some(b) => b.send_batch_size as f64,
+                None => sc.workload.spans_per_request.mean(),
+            };
+            current * spans * mean_wire
+        }
     };
     let twice = 2.0 * queue_bytes;
     ctx.bar.finish_and_clear();

@@ -117,6 +117,11 @@ impl OtelCollector {
         self.span_fixed + (self.span_per_wire_byte * wire as f64) as u64
     }
 
+    /// Has the exporter a sending queue (something `recommend` can size)?
+    pub fn cfg_queue_enabled(&self) -> bool {
+        self.queue.enabled
+    }
+
     pub fn limiter_first(&self) -> bool {
         self.processors.first() == Some(&OtelProcessor::MemoryLimiter)
     }

@@ -333,3 +333,39 @@ fn compare_and_sweep_plot_their_curves() {
     assert!(svg.contains("tracer.max_queue_size") && svg.contains("peak RSS [MiB]"));
     assert!(sw.join("peak_rss.png").exists());
 }
+
+#[test]
+fn recommend_sizes_an_otel_collector_sending_queue() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    std::fs::write(p.join("s.toml"), crate::otelcol::OC).unwrap();
+    tracesim(
+        p,
+        &[
+            "recommend",
+            "s.toml",
+            "--memory-limit",
+            "64MiB",
+            "--replications",
+            "2",
+            "--set",
+            "otelcol.exporter.sending_queue.queue_size=1000",
+            "--out",
+            "rec",
+            "--quiet",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&read(p, "rec/recommendation.json")).unwrap();
+    assert_eq!(
+        v["queue_parameter"],
+        "otelcol.exporter.sending_queue.queue_size"
+    );
+    // 1,000 requests of 100 spans (~80 MB of heap) cannot fit 64 MiB; some tens can.
+    let q = v["largest_safe_queue"].as_f64().unwrap();
+    assert!(
+        (10.0..1000.0).contains(&q),
+        "largest safe queue {q} requests"
+    );
+    let need = v["current_queue_memory_needed_bytes"].as_f64().unwrap();
+    assert!(need > 64.0 * 1048576.0, "{need}");
+}
