@@ -11,6 +11,14 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(imp) = otelcol::import_otelcol("fuzz.yaml", text, &o) {
             tracesim::scenario::parse("fuzz.toml", &imp.toml).expect("an import loads");
         }
+        // Past the component-type check too (custom builds), deeper into the mapping.
+        let lenient = Options {
+            allow_unknown: true,
+            ..Options::default()
+        };
+        if let Ok(imp) = otelcol::import_otelcol("fuzz.yaml", text, &lenient) {
+            tracesim::scenario::parse("fuzz.toml", &imp.toml).expect("an import loads");
+        }
         let args: Vec<String> = text.lines().take(16).map(String::from).collect();
         if let Ok(s) = jaeger::parse_args(&args) {
             if let Ok(imp) = jaeger::import_jaeger(&s, &o) {

@@ -8,10 +8,13 @@
 //! what a span costs in memory, the storage's latency, an outage) comes from flags or from
 //! documented defaults; the written scenario marks each default with `DEFAULT` and the command
 //! lists them on stderr. Components the simulator does not model are listed in a "Not
-//! modelled" comment block and on stderr, never dropped silently. The text is checked with the
+//! modelled" comment block and on stderr, never dropped silently; a component type that does
+//! not exist at all ([`catalogue`]: the collector core, contrib and Jaeger v2) is an error, or
+//! with `--allow-unknown` (a custom build) one more not-modelled entry. The text is checked with the
 //! scenario loader before anything is written: an import either gives a scenario that
 //! `tracesim run` accepts, or an error naming the file, the line and the key.
 
+pub mod catalogue;
 pub mod jaeger;
 pub mod otelcol;
 mod yaml;
@@ -77,6 +80,9 @@ pub struct Options {
     pub pipeline: Option<String>,
     /// Values for `${env:NAME}` references (`otelcol` only).
     pub env: Vec<(String, String)>,
+    /// Component types missing from [`catalogue`] are listed as not modelled rather than
+    /// refused (`otelcol` only; for custom builds).
+    pub allow_unknown: bool,
 }
 
 /// A scenario built by an import.
@@ -142,7 +148,7 @@ impl Toml {
             block.push_str("#   nothing\n");
         }
         for n in notes {
-            block.push_str(&format!("#   - {n}\n"));
+            block.push_str(&format!("#   - {}\n", one_line(n)));
         }
         block.push_str("#\n# Defaults to check (not in the input; each marked DEFAULT below):\n");
         for d in &self.defaults {
@@ -182,7 +188,7 @@ impl Toml {
                 line.push(' ');
             }
             line.push_str("# ");
-            line.push_str(comment);
+            line.push_str(&one_line(comment));
         }
         self.out.push_str(&line);
         self.out.push('\n');
@@ -240,6 +246,20 @@ impl Toml {
             defaults: self.defaults,
         })
     }
+}
+
+/// A comment's text on one line: a control character (a key may hold a newline) escaped.
+fn one_line(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            let e: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            e
+        })
+        .collect()
 }
 
 /// A TOML string literal.
@@ -427,6 +447,10 @@ pub struct OtelcolArgs {
     /// A value for a ${env:NAME} reference in the config (repeatable); the environment is not read
     #[arg(long = "env", value_name = "NAME=VALUE")]
     pub env: Vec<String>,
+    /// Accept component types that are not in the collector core, contrib or Jaeger v2 (a custom
+    /// build's own components) and list them as not modelled, instead of refusing them as typos
+    #[arg(long)]
+    pub allow_unknown: bool,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -536,6 +560,7 @@ pub fn cmd_import(a: ImportArgs) -> Result<(), Failure> {
             let mut o = a.common.options();
             o.version = a.version;
             o.pipeline = a.pipeline;
+            o.allow_unknown = a.allow_unknown;
             for kv in &a.env {
                 let Some((k, v)) = kv.split_once('=') else {
                     return Err(crate::cli::usage(format!("--env {kv}: write NAME=VALUE")));

@@ -20,7 +20,14 @@
 //!
 //! Everything else (receivers, other processors, other exporters, connectors, extensions
 //! other than a queue's storage, unknown keys) is listed as not modelled.
+//!
+//! Every component defined in the config must be of a type that exists (the collector refuses
+//! an unknown type too): a type missing from [`super::catalogue`] (the components of the
+//! collector core, contrib and Jaeger v2) is an error naming its key and line, with the nearest
+//! type of its kind as a suggestion; with `allow_unknown` (`--allow-unknown`, for custom builds)
+//! it is listed as not modelled instead.
 
+use super::catalogue::{self, Kind as Component};
 use super::yaml::{self, Entry, Expanded, Kind, Node};
 use super::{
     ImportError, Imported, Options, Origin, Toml, dur, float, name_from, q, rate, size, write_meta,
@@ -28,9 +35,10 @@ use super::{
 };
 use crate::scenario::otelcol::OtelVersion;
 
-/// The collector release assumed without `--version`: the newest in the project's reference
-/// snapshot of open-telemetry/opentelemetry-collector (v0.149.0).
-pub const DEFAULT_VERSION: &str = "0.149.0";
+/// The collector release assumed without `--version`: the newest tag in the project's
+/// reference snapshot of open-telemetry/opentelemetry-collector (934999fbab, 2026-08-21;
+/// docs/research/otelcol-verified.md).
+pub const DEFAULT_VERSION: &str = "0.159.0";
 /// Go toolchain assumed without `--go-version` (inference: collector releases of 2025-26 are
 /// built with Go 1.24).
 pub const DEFAULT_GO: &str = "1.24";
@@ -260,6 +268,77 @@ pub fn parse_go_duration(s: &str) -> Result<u64, String> {
     Ok(total.round() as u64)
 }
 
+/// Checks that a defined component's type exists (see the module doc).
+fn check_type(
+    cx: &mut Ctx,
+    kind: Component,
+    e: &Entry,
+    allow_unknown: bool,
+) -> Result<(), ImportError> {
+    let ty = type_of(&e.key);
+    let key = format!("{}.{}", kind.section(), e.key);
+    if ty.is_empty() {
+        return cx.err(
+            Some(e.key_line),
+            &key,
+            format!(
+                "an empty {} type (a component id is `type` or `type/name`)",
+                kind.name()
+            ),
+        );
+    }
+    if catalogue::is_known(kind, ty) {
+        return Ok(());
+    }
+    let what = format!(
+        "not a component of the OpenTelemetry Collector core, contrib or Jaeger v2 as of {}",
+        catalogue::AS_OF
+    );
+    if allow_unknown {
+        cx.note(format!(
+            "{} `{}` ({key}, line {}): type `{ty}` is {what}; taken as a custom build's own \
+             (--allow-unknown)",
+            kind.name(),
+            e.key,
+            e.key_line
+        ));
+        return Ok(());
+    }
+    let others = catalogue::other_kinds(kind, ty);
+    if !others.is_empty() {
+        let names: Vec<&str> = others.iter().map(|k| k.name()).collect();
+        let sections: Vec<&str> = others.iter().map(|k| k.section()).collect();
+        return cx.err(
+            Some(e.key_line),
+            &key,
+            format!(
+                "`{ty}` is not a {} type: it is {} {} type (defined under {}:)",
+                kind.name(),
+                if names[0].starts_with('e') { "an" } else { "a" },
+                names.join(" and "),
+                sections.join(": or ")
+            ),
+        );
+    }
+    let hint = match catalogue::suggest(kind, ty) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => "for a custom build's own components, use --allow-unknown".to_string(),
+    };
+    cx.err(
+        Some(e.key_line),
+        &key,
+        format!("unknown {} type `{ty}` ({what}); {hint}", kind.name()),
+    )
+}
+
+/// " (did you mean `x`?)" for a name that is not defined, from the ids that are.
+fn defined_hint(id: &str, sec: &[Entry]) -> String {
+    match catalogue::nearest(id, sec.iter().map(|e| e.key.as_str())) {
+        Some(s) => format!(" (did you mean `{s}`?)"),
+        None => String::new(),
+    }
+}
+
 /// Per-exporter defaults that differ from exporterhelper's.
 struct ExporterKind {
     queue_key: &'static str,
@@ -342,6 +421,21 @@ pub fn import_otelcol(file: &str, text: &str, o: &Options) -> Result<Imported, I
     let exporters = section("exporters")?;
     let connectors = section("connectors")?;
     let extensions = section("extensions")?;
+    // Component types, in the order of the file.
+    let mut defined: Vec<(Component, &Entry)> = [
+        (Component::Receiver, receivers),
+        (Component::Processor, processors),
+        (Component::Exporter, exporters),
+        (Component::Connector, connectors),
+        (Component::Extension, extensions),
+    ]
+    .into_iter()
+    .flat_map(|(k, sec)| sec.iter().map(move |e| (k, e)))
+    .collect();
+    defined.sort_by_key(|(_, e)| e.key_line);
+    for (k, e) in defined {
+        check_type(&mut cx, k, e, o.allow_unknown)?;
+    }
     let Some(service) = root.get("service") else {
         return cx.err(
             None,
@@ -463,7 +557,10 @@ pub fn import_otelcol(file: &str, text: &str, o: &Options) -> Result<Imported, I
             return cx.err(
                 Some(*line),
                 &format!("{pkey}.receivers[{i}]"),
-                format!("receiver `{r}` is not defined under receivers: (nor connectors:)"),
+                format!(
+                    "receiver `{r}` is not defined under receivers: (nor connectors:){}",
+                    defined_hint(r, receivers)
+                ),
             );
         }
     }
@@ -486,7 +583,10 @@ pub fn import_otelcol(file: &str, text: &str, o: &Options) -> Result<Imported, I
             return cx.err(
                 Some(*line),
                 &format!("{pkey}.processors[{i}]"),
-                format!("processor `{p}` is not defined under processors:"),
+                format!(
+                    "processor `{p}` is not defined under processors:{}",
+                    defined_hint(p, processors)
+                ),
             );
         };
         let slot = match type_of(p) {
@@ -531,7 +631,10 @@ pub fn import_otelcol(file: &str, text: &str, o: &Options) -> Result<Imported, I
                 return cx.err(
                     Some(*line),
                     &format!("{pkey}.exporters[{i}]"),
-                    format!("exporter `{x}` is not defined under exporters: (nor connectors:)"),
+                    format!(
+                        "exporter `{x}` is not defined under exporters: (nor connectors:){}",
+                        defined_hint(x, exporters)
+                    ),
                 );
             }
         }
@@ -774,6 +877,13 @@ pub fn import_otelcol(file: &str, text: &str, o: &Options) -> Result<Imported, I
     // Exporter.
     let xbase = format!("exporters.{xid}");
     let xk = exporter_kind(type_of(&xid));
+    if !catalogue::is_known(Component::Exporter, type_of(&xid)) {
+        cx.note(format!(
+            "exporter `{xid}` ({xbase}, line {}): a custom build's exporter (--allow-unknown), modelled \
+             as built on exporterhelper, with its defaults where the config does not say",
+            xdef.key_line
+        ));
+    }
     let xmap = cx.map(&xdef.value, &xbase)?;
     t.table("otelcol.exporter");
     t.comment(&format!(

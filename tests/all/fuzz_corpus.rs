@@ -91,6 +91,13 @@ fn import_both(text: &str) {
     if let Ok(imp) = otelcol::import_otelcol("fuzz.yaml", text, &o) {
         tracesim::scenario::parse("fuzz.toml", &imp.toml).expect("an import loads");
     }
+    let lenient = Options {
+        allow_unknown: true,
+        ..Options::default()
+    };
+    if let Ok(imp) = otelcol::import_otelcol("fuzz.yaml", text, &lenient) {
+        tracesim::scenario::parse("fuzz.toml", &imp.toml).expect("an import loads");
+    }
     let args: Vec<String> = text.lines().take(16).map(String::from).collect();
     if let Ok(s) = jaeger::parse_args(&args) {
         if let Ok(imp) = jaeger::import_jaeger(&s, &o) {
