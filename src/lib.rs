@@ -20,6 +20,8 @@ pub mod bench;
 pub mod cli;
 pub mod compare;
 pub mod dist;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod import;
 pub mod measure;
 pub mod measured;

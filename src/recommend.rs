@@ -250,9 +250,7 @@ pub fn cmd_recommend(a: RecommendArgs) -> Result<(), Failure> {
             Some(b) => (Knob::Memory, b as f64),
             None => (Knob::Count, c.queue_size as f64),
         },
-        (None, Some(o)) if o.cfg_queue_enabled() => {
-            (Knob::Otel(o.queue.sizer), o.queue.capacity as f64)
-        }
+        (None, Some(o)) if o.queue.enabled => (Knob::Otel(o.queue.sizer), o.queue.capacity as f64),
         (None, Some(_)) => {
             return Err(usage(
                 "the [otelcol] exporter has no sending queue (enabled = false): nothing to size",

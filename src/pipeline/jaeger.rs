@@ -25,6 +25,7 @@
 //! * `direct` storage is a synchronous writer (e.g. Cassandra): the worker waits for the
 //!   write; an error loses the span (the processor logs it and moves on).
 
+use super::otelcol::go_alloc;
 use super::storage::Outcome;
 use super::{Event, Simulation};
 use crate::memory::{GoHeap, SpanBytes};
@@ -177,24 +178,17 @@ impl Simulation {
     /// Allocates on the collector heap and checks the container limit.
     #[inline]
     fn alloc(&mut self, kept: u64, garbage: u64) {
+        let now = self.q.now();
         let c = col!(self);
-        c.heap.maybe_scavenge(self.q.now());
-        if c.heap.alloc(kept, garbage) {
-            if let Some(limit) = c.memory_limit {
-                if c.heap.rss() > limit {
-                    c.heap.reclaim_to(limit);
-                    if c.heap.unreclaimable() > limit {
-                        c.oom_pending = true;
-                    }
-                }
-            }
-            let rss = c.heap.rss();
-            if rss > self.counters.peak_rss {
-                self.counters.peak_rss = rss;
-            }
-        }
-        if c.heap.live > self.counters.peak_live {
-            self.counters.peak_live = c.heap.live;
+        if go_alloc(
+            &mut c.heap,
+            c.memory_limit,
+            &mut self.counters,
+            now,
+            kept,
+            garbage,
+        ) {
+            c.oom_pending = true;
         }
     }
 

@@ -35,7 +35,7 @@ use super::{Event, Simulation};
 use crate::memory::GoHeap;
 use crate::metrics::{Counters, DropReason};
 use crate::scenario::otelcol::OtelCollector;
-use crate::scenario::raw::{OtelProcessor, QueueSizer};
+use crate::scenario::raw::QueueSizer;
 use crate::sim::{Nanos, Stream, Streams};
 use rand::Rng;
 use rand_pcg::Pcg64;
@@ -422,20 +422,14 @@ impl Simulation {
         }
         // Decoding: the pdata stays, the proto buffer is garbage.
         self.oc_alloc(req.mem, req.wire);
-        let procs = oc!(self).cfg.processors.clone();
-        for p in procs {
-            match p {
-                OtelProcessor::MemoryLimiter => {
-                    if oc!(self).limiter.as_ref().is_some_and(|l| l.refusing) {
-                        oc!(self).heap.free(req.mem);
-                        return Err(DropReason::Refused);
-                    }
-                }
-                OtelProcessor::Batch => {
-                    self.batch_add(req);
-                    return Ok(());
-                }
-            }
+        let o = oc!(self);
+        if o.cfg.limiter_at_receive && o.limiter.as_ref().is_some_and(|l| l.refusing) {
+            o.heap.free(req.mem);
+            return Err(DropReason::Refused);
+        }
+        if o.cfg.batch.is_some() {
+            self.batch_add(req);
+            return Ok(());
         }
         // No batch processor: the exporter's answer is the receiver's.
         let r = self.exporter_consume(req);
@@ -493,14 +487,7 @@ impl Simulation {
     fn after_batch(&mut self, req: Req) {
         let now = self.q.now();
         let o = oc!(self);
-        let pos = o
-            .cfg
-            .processors
-            .iter()
-            .position(|p| *p == OtelProcessor::Batch);
-        let limiter_after =
-            o.cfg.processors[pos.map_or(0, |i| i + 1)..].contains(&OtelProcessor::MemoryLimiter);
-        if limiter_after && o.limiter.as_ref().is_some_and(|l| l.refusing) {
+        if o.cfg.limiter_after_batch && o.limiter.as_ref().is_some_and(|l| l.refusing) {
             o.heap.free(req.mem);
             self.counters.drop(DropReason::Refused, req.spans, now);
             return;

@@ -623,29 +623,7 @@ fn validate_collector(c: &RawCollector, sh: &RawSpanShape) -> VResult<JaegerColl
         );
     }
     let mem = &c.memory;
-    let go = GoVersion::parse(&mem.go_version).ok_or_else(|| {
-        (
-            "collector.memory.go_version".to_string(),
-            format!("`{}` is not a Go version such as \"1.15\"", mem.go_version),
-        )
-    })?;
-    let runtime = GoRuntimeConfig {
-        version: go,
-        baseline: mem.baseline.0,
-        roots: mem.gc_roots.0,
-        gogc: mem.gogc,
-        memlimit: mem.gomemlimit.map(|b| b.0),
-        min_heap: mem.min_heap.0,
-        scavenge_rate: mem.scavenge_rate.0 as f64,
-    };
-    if let Some(l) = mem.limit {
-        if l.0 <= mem.baseline.0 {
-            return bad(
-                "collector.memory.limit",
-                format!("{} is not above the baseline RSS {}", l, mem.baseline),
-            );
-        }
-    }
+    let runtime = validate_go_runtime(&mem.go_runtime(), "collector.memory", "1.15")?;
     let sm = &mem.span_model;
     if !(sm.decode_garbage_per_wire_byte >= 0.0 && sm.decode_garbage_per_wire_byte < 1000.0) {
         return bad(
@@ -680,9 +658,9 @@ fn validate_collector(c: &RawCollector, sh: &RawSpanShape) -> VResult<JaegerColl
         resize_interval: c.resize_interval.0,
         max_queue_size: c.max_queue_size,
         resize_min_change: c.resize_min_change,
+        span_model: JaegerSpanModel::new(runtime.version, shape.clone(), sizes),
         runtime,
         memory_limit: mem.limit.map(|b| b.0),
-        span_model: JaegerSpanModel::new(go, shape.clone(), sizes),
         restart: validate_restart(&c.restart, "collector.restart")?,
     };
     Ok(collector)
@@ -773,6 +751,41 @@ pub(crate) fn validate_outages(raw: &[RawOutage], stage: &str) -> VResult<Vec<Ou
         outages.push(out);
     }
     Ok(outages)
+}
+
+/// The Go runtime of a collector process; `field` is its memory table (errors name
+/// `{field}.go_version`, `{field}.limit`), `example` a Go version for the message.
+pub(crate) fn validate_go_runtime(
+    m: &RawGoRuntime,
+    field: &str,
+    example: &str,
+) -> VResult<GoRuntimeConfig> {
+    let version = GoVersion::parse(m.go_version).ok_or_else(|| {
+        (
+            format!("{field}.go_version"),
+            format!(
+                "`{}` is not a Go version such as \"{example}\"",
+                m.go_version
+            ),
+        )
+    })?;
+    if let Some(l) = m.limit {
+        if l.0 <= m.baseline.0 {
+            return bad(
+                &format!("{field}.limit"),
+                format!("{} is not above the baseline RSS {}", l, m.baseline),
+            );
+        }
+    }
+    Ok(GoRuntimeConfig {
+        version,
+        baseline: m.baseline.0,
+        roots: m.gc_roots.0,
+        gogc: m.gogc,
+        memlimit: m.gomemlimit.map(|b| b.0),
+        min_heap: m.min_heap.0,
+        scavenge_rate: m.scavenge_rate.0 as f64,
+    })
 }
 
 pub(crate) fn validate_restart(rs: &RawRestart, field: &str) -> VResult<Restart> {

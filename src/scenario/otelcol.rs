@@ -2,8 +2,8 @@
 //! of the release it names.
 
 use super::raw::{OtelProcessor, QueueSizer, RawOtelCol};
-use super::{Restart, VResult, bad, validate_restart};
-use crate::memory::{GoRuntimeConfig, GoVersion};
+use super::{Restart, VResult, bad, validate_go_runtime, validate_restart};
+use crate::memory::GoRuntimeConfig;
 use crate::sim::Nanos;
 
 /// A collector release, `0.MINOR.PATCH` (1.x releases are treated as the newest minor).
@@ -98,6 +98,10 @@ pub struct OtelCollector {
     pub version: OtelVersion,
     /// Processors in pipeline order.
     pub processors: Vec<OtelProcessor>,
+    /// Where the memory_limiter sits: at the receiver (first, or with no batch processor
+    /// before it), or after the batch processor (refusing batches already acknowledged).
+    pub limiter_at_receive: bool,
+    pub limiter_after_batch: bool,
     pub memory_limiter: Option<MemoryLimiter>,
     pub batch: Option<Batch>,
     pub timeout: Nanos,
@@ -115,15 +119,6 @@ impl OtelCollector {
     #[inline]
     pub fn span_bytes(&self, wire: u64) -> u64 {
         self.span_fixed + (self.span_per_wire_byte * wire as f64) as u64
-    }
-
-    /// Has the exporter a sending queue (something `recommend` can size)?
-    pub fn cfg_queue_enabled(&self) -> bool {
-        self.queue.enabled
-    }
-
-    pub fn limiter_first(&self) -> bool {
-        self.processors.first() == Some(&OtelProcessor::MemoryLimiter)
     }
 }
 
@@ -165,20 +160,7 @@ pub(crate) fn validate_otelcol(c: &RawOtelCol) -> VResult<OtelCollector> {
     }
 
     let m = &c.memory;
-    let go = GoVersion::parse(&m.go_version).ok_or_else(|| {
-        (
-            "otelcol.memory.go_version".to_string(),
-            format!("`{}` is not a Go version such as \"1.23\"", m.go_version),
-        )
-    })?;
-    if let Some(l) = m.limit {
-        if l.0 <= m.baseline.0 {
-            return bad(
-                "otelcol.memory.limit",
-                format!("{} is not above the baseline RSS {}", l, m.baseline),
-            );
-        }
-    }
+    let runtime = validate_go_runtime(&m.go_runtime(), "otelcol.memory", "1.23")?;
     if !(m.span_per_wire_byte >= 0.0 && m.span_per_wire_byte <= 1000.0) {
         return bad(
             "otelcol.memory.span_per_wire_byte",
@@ -194,15 +176,6 @@ pub(crate) fn validate_otelcol(c: &RawOtelCol) -> VResult<OtelCollector> {
     if m.span_fixed.0 > 64 * MIB {
         return bad("otelcol.memory.span_fixed", "above 64MiB per span");
     }
-    let runtime = GoRuntimeConfig {
-        version: go,
-        baseline: m.baseline.0,
-        roots: m.gc_roots.0,
-        gogc: m.gogc,
-        memlimit: m.gomemlimit.map(|b| b.0),
-        min_heap: m.min_heap.0,
-        scavenge_rate: m.scavenge_rate.0 as f64,
-    };
 
     let memory_limiter = match (&c.memory_limiter, has(OtelProcessor::MemoryLimiter)) {
         (None, true) => {
@@ -417,9 +390,13 @@ pub(crate) fn validate_otelcol(c: &RawOtelCol) -> VResult<OtelCollector> {
         }
     }
     let restart = validate_restart(&c.restart, "otelcol.restart")?;
+    let pos = |p| c.processors.iter().position(|x| *x == p);
+    let (ml_pos, batch_pos) = (pos(OtelProcessor::MemoryLimiter), pos(OtelProcessor::Batch));
     Ok(OtelCollector {
         version,
         processors: c.processors.clone(),
+        limiter_at_receive: ml_pos.is_some_and(|m| batch_pos.is_none_or(|b| m < b)),
+        limiter_after_batch: matches!((ml_pos, batch_pos), (Some(m), Some(b)) if m > b),
         memory_limiter,
         batch,
         timeout: e.timeout.0,

@@ -805,3 +805,45 @@ pub struct RawOtelMemory {
     /// ... plus this many heap bytes per wire byte.
     pub span_per_wire_byte: f64,
 }
+
+/// The Go runtime fields `[collector.memory]` and `[otelcol.memory]` share, for one validator.
+pub struct RawGoRuntime<'a> {
+    pub go_version: &'a str,
+    pub baseline: ByteSize,
+    pub gc_roots: ByteSize,
+    pub gogc: u32,
+    pub gomemlimit: Option<ByteSize>,
+    pub min_heap: ByteSize,
+    pub scavenge_rate: ByteSize,
+    pub limit: Option<ByteSize>,
+}
+
+impl RawMemory {
+    pub fn go_runtime(&self) -> RawGoRuntime<'_> {
+        RawGoRuntime {
+            go_version: &self.go_version,
+            baseline: self.baseline,
+            gc_roots: self.gc_roots,
+            gogc: self.gogc,
+            gomemlimit: self.gomemlimit,
+            min_heap: self.min_heap,
+            scavenge_rate: self.scavenge_rate,
+            limit: self.limit,
+        }
+    }
+}
+
+impl RawOtelMemory {
+    pub fn go_runtime(&self) -> RawGoRuntime<'_> {
+        RawGoRuntime {
+            go_version: &self.go_version,
+            baseline: self.baseline,
+            gc_roots: self.gc_roots,
+            gogc: self.gogc,
+            gomemlimit: self.gomemlimit,
+            min_heap: self.min_heap,
+            scavenge_rate: self.scavenge_rate,
+            limit: self.limit,
+        }
+    }
+}

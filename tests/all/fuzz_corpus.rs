@@ -76,78 +76,19 @@ fn import_corpus_never_panics() {
     for (name, data) in all {
         let r = std::panic::catch_unwind(|| {
             if let Ok(text) = std::str::from_utf8(&data) {
-                import_both(text);
+                tracesim::fuzzing::import_any(text);
             }
         });
         assert!(r.is_ok(), "{name}");
     }
 }
 
-/// What the `import` fuzz target does with one input: an OpenTelemetry Collector config, and
-/// its lines as Jaeger settings and as an env file. An import that succeeds must load.
-fn import_both(text: &str) {
-    use tracesim::import::{Options, jaeger, otelcol};
-    let o = Options::default();
-    if let Ok(imp) = otelcol::import_otelcol("fuzz.yaml", text, &o) {
-        tracesim::scenario::parse("fuzz.toml", &imp.toml).expect("an import loads");
-    }
-    let lenient = Options {
-        allow_unknown: true,
-        ..Options::default()
-    };
-    if let Ok(imp) = otelcol::import_otelcol("fuzz.yaml", text, &lenient) {
-        tracesim::scenario::parse("fuzz.toml", &imp.toml).expect("an import loads");
-    }
-    let args: Vec<String> = text.lines().take(16).map(String::from).collect();
-    if let Ok(s) = jaeger::parse_args(&args) {
-        if let Ok(imp) = jaeger::import_jaeger(&s, &o) {
-            tracesim::scenario::parse("fuzz.toml", &imp.toml).expect("an import loads");
-        }
-    }
-    if let Ok(s) = jaeger::parse_env_file("fuzz.env", text) {
-        let _ = jaeger::import_jaeger(&s, &o);
-    }
-}
-
 #[test]
 fn otelcol_run_corpus_never_panics() {
-    let bases = [
-        include_str!("../../models/otelcol-graphql-hive-limiter.toml"),
-        include_str!("../../models/otelcol-graphql-hive-persistent.toml"),
-        include_str!("../../models/otelcol-testbed-no-backend-limiter.toml"),
-    ];
     let all = inputs("otelcol_run");
     assert!(!all.is_empty());
     for (name, data) in all {
-        let r = std::panic::catch_unwind(|| {
-            let Some((&pick, rest)) = data.split_first() else {
-                return;
-            };
-            let Ok(text) = std::str::from_utf8(rest) else {
-                return;
-            };
-            let sets: Vec<String> = text.lines().take(8).map(String::from).collect();
-            let base = bases[pick as usize % bases.len()];
-            let Ok(t) = tracesim::scenario::apply_overrides("fuzz.toml", base, &sets) else {
-                return;
-            };
-            let Ok(sc) = tracesim::scenario::parse("fuzz.toml", &t) else {
-                return;
-            };
-            let secs = sc.duration as f64 / 1e9;
-            let rate = sc
-                .workload
-                .rate_steps
-                .iter()
-                .map(|s| s.1)
-                .fold(0.0, f64::max);
-            if secs > 600.0 || rate * secs * sc.workload.spans_per_request.mean() > 2e6 {
-                return;
-            }
-            let r = tracesim::pipeline::Simulation::new(&sc, None).run();
-            let k = &r.counters;
-            assert_eq!(k.generated, k.exported + k.dropped_total() + r.held_end);
-        });
+        let r = std::panic::catch_unwind(|| tracesim::fuzzing::otelcol_run(&data));
         assert!(r.is_ok(), "{name}");
     }
 }

@@ -167,7 +167,7 @@ fn graphql_hive_persistent_queue_and_limiter_last() {
         oc.processors,
         vec![OtelProcessor::Batch, OtelProcessor::MemoryLimiter]
     );
-    assert!(!oc.limiter_first());
+    assert!(!oc.limiter_at_receive && oc.limiter_after_batch);
     let ml = oc.memory_limiter.as_ref().unwrap();
     assert_eq!((ml.hard, ml.soft), (1000 << 20, 800 << 20));
     let b = oc.batch.as_ref().unwrap();
