@@ -17,8 +17,8 @@
 
 use super::otelcol::parse_go_duration;
 use super::{
-    ImportError, Imported, Options, Origin, Toml, dur, float, q, rate, size, write_meta,
-    write_outage,
+    ImportError, Imported, Options, Origin, Toml, WorkloadDefaults, dur, q, size, write_meta,
+    write_outage, write_workload,
 };
 
 /// One setting as the user gave it.
@@ -353,38 +353,24 @@ pub fn import_jaeger(settings: &[Setting], o: &Options) -> Result<Imported, Impo
 
     // Workload: the story's, unless flags say otherwise.
     t.table("workload");
-    t.kv(
-        "arrivals",
-        q("poisson"),
-        "many independent clients (inference)",
+    write_workload(
+        &mut t,
+        o,
+        WorkloadDefaults {
+            rate: (
+                q("150/s"),
+                "~1,300 spans/s through Istio (jaeger#2715 story)",
+            ),
+            spans_per_request: (
+                "{ dist = \"empirical\", values = [8, 9], weights = [1, 2] }".into(),
+                "1,300 / 150 = 8.67 (story)",
+            ),
+            span_size: (
+                "{ dist = \"lognormal\", mean = \"845B\", sigma = 0.15 }".into(),
+                "Istio spans as Jaeger logged them (jaeger#2433)",
+            ),
+        },
     );
-    match o.rate {
-        Some(r) => t.kv("rate", rate(r), "--rate"),
-        None => t.kv_default(
-            "rate",
-            q("150/s"),
-            "~1,300 spans/s through Istio (jaeger#2715 story)",
-            "--rate",
-        ),
-    }
-    match o.spans_per_request {
-        Some(s) => t.kv("spans_per_request", float(s), "--spans-per-request"),
-        None => t.kv_default(
-            "spans_per_request",
-            "{ dist = \"empirical\", values = [8, 9], weights = [1, 2] }".into(),
-            "1,300 / 150 = 8.67 (story)",
-            "--spans-per-request",
-        ),
-    }
-    match o.span_size {
-        Some(s) => t.kv("span_size", size(s.0), "--span-size"),
-        None => t.kv_default(
-            "span_size",
-            "{ dist = \"lognormal\", mean = \"845B\", sigma = 0.15 }".into(),
-            "Istio spans as Jaeger logged them (jaeger#2433)",
-            "--span-size",
-        ),
-    }
     t.table("workload.span_shape");
     t.comment(
         "Envoy's tags on an Istio sidecar span before Istio 1.9 (see the model file): the\n\

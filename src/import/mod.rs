@@ -356,6 +356,41 @@ pub(crate) fn write_meta(t: &mut Toml, o: &Options, name: String, description: &
     t.kv("sample_interval", q("1s"), "");
 }
 
+/// Defaults of the workload a config cannot give: (value as TOML, why) for the request rate,
+/// spans per request and span size.
+pub(crate) struct WorkloadDefaults {
+    pub rate: (String, &'static str),
+    pub spans_per_request: (String, &'static str),
+    pub span_size: (String, &'static str),
+}
+
+/// The `[workload]` rate, spans per request and span size: from the flags, or the defaults
+/// (marked DEFAULT). The caller has opened the table and written what precedes.
+pub(crate) fn write_workload(t: &mut Toml, o: &Options, d: WorkloadDefaults) {
+    t.kv(
+        "arrivals",
+        q("poisson"),
+        "many independent clients (inference)",
+    );
+    match o.rate {
+        Some(r) => t.kv("rate", rate(r), "--rate"),
+        None => t.kv_default("rate", d.rate.0, d.rate.1, "--rate"),
+    }
+    match o.spans_per_request {
+        Some(s) => t.kv("spans_per_request", float(s), "--spans-per-request"),
+        None => t.kv_default(
+            "spans_per_request",
+            d.spans_per_request.0,
+            d.spans_per_request.1,
+            "--spans-per-request",
+        ),
+    }
+    match o.span_size {
+        Some(s) => t.kv("span_size", size(s.0), "--span-size"),
+        None => t.kv_default("span_size", d.span_size.0, d.span_size.1, "--span-size"),
+    }
+}
+
 /// `[[storage.outages]]`, from the flags or the default outage (5 min in, 10 min long,
 /// refused connections: what happened in the Jaeger story, models/jaeger-collector-es-outage).
 pub(crate) fn write_outage(t: &mut Toml, o: &Options) {

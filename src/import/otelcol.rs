@@ -30,8 +30,8 @@
 use super::catalogue::{self, Kind as Component};
 use super::yaml::{self, Entry, Expanded, Kind, Node};
 use super::{
-    ImportError, Imported, Options, Origin, Toml, dur, float, name_from, q, rate, size, write_meta,
-    write_outage,
+    ImportError, Imported, Options, Origin, Toml, WorkloadDefaults, dur, float, name_from, q, size,
+    write_meta, write_outage, write_workload,
 };
 use crate::scenario::otelcol::OtelVersion;
 
@@ -703,38 +703,21 @@ pub fn import_otelcol(file: &str, text: &str, o: &Options) -> Result<Imported, I
         "Spans arrive at the collector directly (no tracer stage): Poisson arrivals of\n\
          requests, each making spans_per_request spans.",
     );
-    t.kv(
-        "arrivals",
-        q("poisson"),
-        "many independent clients (inference)",
+    write_workload(
+        &mut t,
+        o,
+        WorkloadDefaults {
+            rate: (
+                q("1000/s"),
+                "x 10 spans = 10,000 spans/s, the collector's recommended max for 1 CPU / 2 GB (docs/performance.md) [2.5]",
+            ),
+            spans_per_request: ("10".into(), "a request crossing a few services (inference)"),
+            span_size: (
+                q("500B"),
+                "the per-span size collector#7359 assumes on the wire [5.3]",
+            ),
+        },
     );
-    match o.rate {
-        Some(r) => t.kv("rate", rate(r), "--rate"),
-        None => t.kv_default(
-            "rate",
-            q("1000/s"),
-            "x 10 spans = 10,000 spans/s, the collector's recommended max for 1 CPU / 2 GB (docs/performance.md) [2.5]",
-            "--rate",
-        ),
-    }
-    match o.spans_per_request {
-        Some(s) => t.kv("spans_per_request", float(s), "--spans-per-request"),
-        None => t.kv_default(
-            "spans_per_request",
-            "10".into(),
-            "a request crossing a few services (inference)",
-            "--spans-per-request",
-        ),
-    }
-    match o.span_size {
-        Some(s) => t.kv("span_size", size(s.0), "--span-size"),
-        None => t.kv_default(
-            "span_size",
-            q("500B"),
-            "the per-span size collector#7359 assumes on the wire [5.3]",
-            "--span-size",
-        ),
-    }
 
     // [otelcol]
     t.table("otelcol");
