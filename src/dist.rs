@@ -241,6 +241,73 @@ impl Sampler {
         }
     }
 
+    /// Variance of the distribution.
+    pub fn variance(&self) -> f64 {
+        let m = self.mean();
+        let second = match self {
+            Sampler::Fixed(v) => v * v,
+            Sampler::Exponential { mean } => 2.0 * mean * mean,
+            Sampler::Lognormal { mu, sigma } => (2.0 * mu + 2.0 * sigma * sigma).exp(),
+            Sampler::Uniform { lo, hi } => (lo * lo + lo * hi + hi * hi) / 3.0,
+            Sampler::Empirical { values, cdf } => {
+                let mut prev = 0.0;
+                values
+                    .iter()
+                    .zip(cdf)
+                    .map(|(v, c)| {
+                        let p = c - prev;
+                        prev = *c;
+                        v * v * p
+                    })
+                    .sum()
+            }
+            Sampler::Histogram { edges, cdf } => {
+                let mut prev = 0.0;
+                cdf.iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let p = c - prev;
+                        prev = *c;
+                        let (a, b) = (edges[i], edges[i + 1]);
+                        p * (a * a + a * b + b * b) / 3.0
+                    })
+                    .sum()
+            }
+            Sampler::Poisson { mean, .. } => mean + mean * mean,
+        };
+        (second - m * m).max(0.0)
+    }
+
+    /// The value below which a fraction `u` (in (0, 1)) of draws fall.
+    pub fn quantile(&self, u: f64) -> f64 {
+        use statrs::distribution::{ContinuousCDF, DiscreteCDF, Normal};
+        let u = u.clamp(1e-12, 1.0 - 1e-12);
+        match self {
+            Sampler::Fixed(v) => *v,
+            Sampler::Exponential { mean } => -mean * (1.0 - u).ln(),
+            Sampler::Lognormal { mu, sigma } => {
+                let z = Normal::standard().inverse_cdf(u);
+                (mu + sigma * z).exp()
+            }
+            Sampler::Uniform { lo, hi } => lo + (hi - lo) * u,
+            Sampler::Empirical { values, cdf } => values[pick(cdf, u)],
+            Sampler::Histogram { edges, cdf } => {
+                let i = pick(cdf, u);
+                let lo = if i == 0 { 0.0 } else { cdf[i - 1] };
+                let f = if cdf[i] > lo {
+                    (u - lo) / (cdf[i] - lo)
+                } else {
+                    0.5
+                };
+                edges[i] + (edges[i + 1] - edges[i]) * f.clamp(0.0, 1.0)
+            }
+            Sampler::Poisson { mean, .. } => match statrs::distribution::Poisson::new(*mean) {
+                Ok(p) => p.inverse_cdf(u) as f64,
+                Err(_) => *mean,
+            },
+        }
+    }
+
     /// Mean of the distribution.
     pub fn mean(&self) -> f64 {
         match self {
@@ -306,6 +373,50 @@ mod tests {
         let n = 200_000;
         let m: f64 = (0..n).map(|_| l.sample(&mut rng)).sum::<f64>() / n as f64;
         assert!((m - 1024.0).abs() < 10.0, "sample mean {m}");
+    }
+
+    #[test]
+    fn variances_and_quantiles_match_draws() {
+        let specs = [
+            "d = { dist = \"lognormal\", mean = \"845B\", sigma = 0.3 }",
+            "d = { dist = \"exponential\", mean = \"500B\" }",
+            "d = { dist = \"uniform\", min = \"100B\", max = \"900B\" }",
+            "d = { dist = \"empirical\", values = [100, 400], weights = [3, 1] }",
+            "d = { dist = \"histogram\", edges = [0, 100, 300], weights = [1, 3] }",
+            "d = { dist = \"poisson\", mean = 40 }",
+        ];
+        for spec in specs {
+            let d = parse(spec).unwrap();
+            let mut rng = crate::sim::Streams::from_u64(3);
+            let n = 400_000;
+            let xs: Vec<f64> = (0..n).map(|_| d.sample(&mut rng)).collect();
+            let m = xs.iter().sum::<f64>() / n as f64;
+            let v = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / n as f64;
+            assert!(
+                (v / d.variance() - 1.0).abs() < 0.02,
+                "{spec}: {v} vs {}",
+                d.variance()
+            );
+            // The quantile function maps uniform midpoints back to the distribution.
+            let k = 20_000;
+            let qm = (0..k)
+                .map(|i| d.quantile((i as f64 + 0.5) / k as f64))
+                .sum::<f64>()
+                / k as f64;
+            assert!(
+                (qm / d.mean() - 1.0).abs() < 0.005,
+                "{spec}: {qm} vs {}",
+                d.mean()
+            );
+            let mut sorted = xs.clone();
+            sorted.sort_by(f64::total_cmp);
+            let med = sorted[n / 2];
+            let q = d.quantile(0.5);
+            assert!(
+                (q - med).abs() <= 0.02 * d.mean() + 1.0,
+                "{spec}: median {med} vs {q}"
+            );
+        }
     }
 
     #[test]

@@ -512,6 +512,75 @@ impl JaegerSpanModel {
     }
 }
 
+/// Memory cost of a chunk of spans (request resolution) from its span count and total wire
+/// size. For each cost field, the least-squares line of one span's cost on its wire size over
+/// the span-size distribution (its quadrature), summed over the chunk:
+/// `cost = n a + b wire`. The expected cost of a chunk is exactly `n E[cost(span)]`, so
+/// totals and memory curves keep their mean; what a chunk averages away is how the Go size
+/// classes round each of its spans differently, which only moves its spans' shares.
+#[derive(Clone, Debug)]
+pub struct ChunkCost {
+    /// Intercepts and slopes for domain, strings, es_doc, garbage.
+    a: [f64; 4],
+    b: [f64; 4],
+    /// Largest chunk whose sums still fit the 32-bit fields (with 8x headroom on the mean).
+    pub max_spans: u32,
+}
+
+impl ChunkCost {
+    pub fn fit(model: &JaegerSpanModel, wires: &[u32]) -> Self {
+        let k = wires.len().max(1) as f64;
+        let costs: Vec<[f64; 5]> = wires
+            .iter()
+            .map(|&w| {
+                let c = model.bytes(w as u64);
+                [
+                    w as f64,
+                    c.domain as f64,
+                    c.strings as f64,
+                    c.es_doc as f64,
+                    c.garbage as f64,
+                ]
+            })
+            .collect();
+        let mut mean = [0.0; 5];
+        for c in &costs {
+            for (m, x) in mean.iter_mut().zip(c) {
+                *m += x / k;
+            }
+        }
+        let var_w = costs.iter().map(|c| (c[0] - mean[0]).powi(2)).sum::<f64>() / k;
+        let (mut a, mut b) = ([0.0; 4], [0.0; 4]);
+        for f in 0..4 {
+            let cov = costs
+                .iter()
+                .map(|c| (c[0] - mean[0]) * (c[f + 1] - mean[f + 1]))
+                .sum::<f64>()
+                / k;
+            b[f] = if var_w > 0.0 { cov / var_w } else { 0.0 };
+            a[f] = mean[f + 1] - b[f] * mean[0];
+        }
+        let biggest = mean.iter().fold(1.0f64, |m, &x| m.max(x));
+        let max_spans = (u32::MAX as f64 / 8.0 / biggest).clamp(1.0, 65_536.0) as u32;
+        ChunkCost { a, b, max_spans }
+    }
+
+    /// Cost of `n` spans of `wire` bytes in total.
+    #[inline]
+    pub fn bytes(&self, n: u32, wire: u64) -> SpanBytes {
+        let (n, w) = (n as f64, wire as f64);
+        // Rounds (the cast saturates at u32::MAX).
+        let f = |i: usize| ((self.a[i] * n + self.b[i] * w).max(0.0) + 0.5) as u32;
+        let domain = f(0);
+        SpanBytes {
+            domain,
+            strings: f(1).min(domain),
+            es_doc: f(2),
+            garbage: f(3),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,17 +7,20 @@
 
 use crate::dist::Sampler;
 use crate::scenario::Workload as WorkloadCfg;
-use crate::scenario::raw::ArrivalKind;
+use crate::scenario::raw::{ArrivalKind, Resolution};
 use crate::sim::{NS_PER_SEC, Nanos, Stream, Streams, from_secs};
-use rand_distr::{Distribution, Exp1};
+use rand_distr::{Distribution, Exp1, StandardNormal};
 use rand_pcg::Pcg64;
 
 pub struct Workload {
     arrivals: ArrivalKind,
     steps: Vec<(Nanos, f64)>,
+    cur_step: usize,
     spans_per_request: Sampler,
     span_size: Sampler,
     request_duration: Option<Sampler>,
+    /// At request resolution: how a request's total wire size is drawn.
+    chunk: Option<ChunkSizes>,
     rng_arrivals: Pcg64,
     rng_spans: Pcg64,
     rng_sizes: Pcg64,
@@ -25,13 +28,16 @@ pub struct Workload {
 }
 
 impl Workload {
-    pub fn new(cfg: &WorkloadCfg, streams: &Streams) -> Self {
+    pub fn new(cfg: &WorkloadCfg, resolution: Resolution, streams: &Streams) -> Self {
         Workload {
             arrivals: cfg.arrivals,
             steps: cfg.rate_steps.clone(),
+            cur_step: 0,
             spans_per_request: cfg.spans_per_request.clone(),
             span_size: cfg.span_size.clone(),
             request_duration: cfg.request_duration.clone(),
+            chunk: (resolution == Resolution::Request)
+                .then(|| ChunkSizes::new(&wire_quadrature(&cfg.span_size))),
             rng_arrivals: streams.get(Stream::Arrivals),
             rng_spans: streams.get(Stream::SpansPerRequest),
             rng_sizes: streams.get(Stream::SpanSizes),
@@ -39,8 +45,17 @@ impl Workload {
         }
     }
 
-    fn step_at(&self, t: Nanos) -> usize {
-        self.steps.partition_point(|&(start, _)| start <= t) - 1
+    /// The rate step in force at `t`. Arrivals are asked in time order, so the search starts
+    /// from the last answer.
+    #[inline]
+    fn step_at(&mut self, t: Nanos) -> usize {
+        if self.steps[self.cur_step].0 > t {
+            self.cur_step = 0;
+        }
+        while self.steps.get(self.cur_step + 1).is_some_and(|s| s.0 <= t) {
+            self.cur_step += 1;
+        }
+        self.cur_step
     }
 
     /// Time of the next request after `now`, or None if the rate stays 0 from here on.
@@ -87,12 +102,90 @@ impl Workload {
         (v.clamp(1.0, 4.0e9) + 0.5) as u32
     }
 
+    /// Total wire size of `n` spans in one draw (request resolution; see [`ChunkSizes`]).
+    #[inline]
+    pub fn chunk_wire(&mut self, n: u32) -> u64 {
+        let c = self.chunk.as_mut().expect("request resolution");
+        if c.var == 0.0 {
+            return (c.mean * n as f64 + 0.5) as u64;
+        }
+        let (mu, sigma) = c.params(n);
+        let z: f64 = StandardNormal.sample(&mut self.rng_sizes);
+        // Every span is at least 1 byte, as span_wire_size clamps.
+        // Adding 0.5 and truncating rounds a positive value (libm's round is a call).
+        (((mu + sigma * z).exp() + 0.5) as u64).max(n as u64)
+    }
+
     /// Duration of the next request, 0 when the scenario gives none.
     #[inline]
     pub fn request_duration(&mut self) -> Nanos {
         match &self.request_duration {
             Some(d) => d.sample(&mut self.rng_durations).max(0.0) as Nanos,
             None => 0,
+        }
+    }
+}
+
+/// Points of the quadrature that stands for the span-size distribution.
+pub const QUADRATURE: usize = 4096;
+
+/// Wire sizes at [`QUADRATURE`] evenly spaced quantiles of the span-size distribution, as
+/// [`Workload::span_wire_size`] makes them (clamped, rounded): a deterministic sample that the
+/// request resolution takes its moments from, so its means match the span resolution's.
+pub fn wire_quadrature(size: &Sampler) -> Vec<u32> {
+    (0..QUADRATURE)
+        .map(|i| {
+            let v = size.quantile((i as f64 + 0.5) / QUADRATURE as f64);
+            (v.clamp(1.0, 4.0e9) + 0.5) as u32
+        })
+        .collect()
+}
+
+/// The sum of `n` independent span sizes drawn at once: a lognormal with the sum's exact mean
+/// `n m` and variance `n v` (Fenton-Wilkinson moment matching). The mean and so every total
+/// over many requests is exact; the shape of a single request's sum is approximated, which
+/// no output resolves (they aggregate thousands of spans).
+#[derive(Clone, Debug)]
+pub struct ChunkSizes {
+    /// Mean and variance of one span's wire size (over the quadrature).
+    pub mean: f64,
+    pub var: f64,
+    /// (mu, sigma) of the sum of n spans, for small n (computed on first use).
+    by_n: Vec<Option<(f64, f64)>>,
+}
+
+impl ChunkSizes {
+    pub fn new(wires: &[u32]) -> Self {
+        let k = wires.len().max(1) as f64;
+        let mean = wires.iter().map(|&w| w as f64).sum::<f64>() / k;
+        let var = wires
+            .iter()
+            .map(|&w| (w as f64 - mean).powi(2))
+            .sum::<f64>()
+            / k;
+        ChunkSizes {
+            mean,
+            var,
+            by_n: vec![None; 256],
+        }
+    }
+
+    fn compute(&self, n: u32) -> (f64, f64) {
+        let m = self.mean * n as f64;
+        let s2 = (1.0 + self.var * n as f64 / (m * m)).ln();
+        (m.ln() - s2 / 2.0, s2.sqrt())
+    }
+
+    #[inline]
+    fn params(&mut self, n: u32) -> (f64, f64) {
+        match self.by_n.get(n as usize) {
+            Some(Some(p)) => *p,
+            Some(None) => {
+                let p = self.compute(n);
+                self.by_n[n as usize] = Some(p);
+                p
+            }
+            None => self.compute(n),
         }
     }
 }

@@ -28,7 +28,7 @@
 use super::otelcol::go_alloc;
 use super::storage::Outcome;
 use super::{Event, Simulation};
-use crate::memory::{GoHeap, SpanBytes};
+use crate::memory::{ChunkCost, GoHeap, SpanBytes};
 use crate::metrics::{Counters, DropReason};
 use crate::scenario::raw::StorageKind;
 use crate::scenario::{Bulk, JaegerCollector, Storage};
@@ -37,12 +37,40 @@ use rand::Rng;
 use rand_pcg::Pcg64;
 use std::collections::VecDeque;
 
-/// One span in the collector: its arrival time, wire size and memory cost.
+/// Spans of one request in the collector, moving together: their arrival time, count, total
+/// wire size and total memory cost. At span resolution every record is one span.
 #[derive(Clone, Copy, Debug)]
 pub struct SpanRec {
     pub born: Nanos,
+    pub n: u32,
     pub wire: u32,
     pub bytes: SpanBytes,
+}
+
+impl SpanRec {
+    /// Splits off the first `k` (< n) spans: exact in count, proportional in bytes.
+    fn split(&mut self, k: u32) -> SpanRec {
+        debug_assert!(k > 0 && k < self.n);
+        let share = |x: u32| (x as u64 * k as u64 / self.n as u64) as u32;
+        let head = SpanRec {
+            born: self.born,
+            n: k,
+            wire: share(self.wire),
+            bytes: SpanBytes {
+                domain: share(self.bytes.domain),
+                strings: share(self.bytes.strings),
+                es_doc: share(self.bytes.es_doc),
+                garbage: share(self.bytes.garbage),
+            },
+        };
+        self.n -= k;
+        self.wire -= head.wire;
+        self.bytes.domain -= head.bytes.domain;
+        self.bytes.strings -= head.bytes.strings;
+        self.bytes.es_doc -= head.bytes.es_doc;
+        self.bytes.garbage -= head.bytes.garbage;
+        head
+    }
 }
 
 /// A queue channel and its consumers.
@@ -114,6 +142,8 @@ pub struct Collector {
     consecutive_crashes: u32,
     last_start: Nanos,
     rng_backoff: Pcg64,
+    /// At request resolution: the cost of a request's spans from their total wire size.
+    pub(crate) chunk_cost: Option<ChunkCost>,
 }
 
 impl Collector {
@@ -141,6 +171,7 @@ impl Collector {
             consecutive_crashes: 0,
             last_start: now,
             rng_backoff: streams.get(Stream::Backoff),
+            chunk_cost: None,
         }
     }
 
@@ -149,12 +180,30 @@ impl Collector {
         self.channels.last().map_or(0, |c| c.capacity)
     }
 
+    /// Spans held by workers (one each: blocked in `Add` or in a write).
     pub fn worker_items(&self) -> u64 {
         self.blocked.len() as u64 + self.in_write
     }
 
     pub fn bulk_items(&self) -> u64 {
         self.bulk.iter().map(|b| b.actions).sum()
+    }
+
+    /// How many of `head`'s spans bulk worker `w` takes before it is full (at least 1).
+    fn bulk_room(&self, w: usize, head: &SpanRec) -> u32 {
+        if head.n == 1 {
+            return 1;
+        }
+        let bw = &self.bulk[w];
+        let by_actions = self.bulk_cfg.actions.saturating_sub(bw.actions).max(1);
+        let room = self.bulk_cfg.size.saturating_sub(bw.bytes);
+        let by_bytes = if (head.bytes.es_doc as u64) < room {
+            u64::MAX // all of them, by size
+        } else {
+            // The spans it takes to reach `size`: ceil(room / per-span bytes).
+            (room * head.n as u64).div_ceil(head.bytes.es_doc.max(1) as u64)
+        };
+        (head.n as u64).min(by_actions).min(by_bytes.max(1)) as u32
     }
 
     /// Spans held in this process.
@@ -228,23 +277,72 @@ impl Simulation {
 
     /// `Produce`: a span decoded from a request tries to enter the queue.
     pub(crate) fn receive_span(&mut self, wire: u32) {
-        let now = self.q.now();
         if !col!(self).up {
-            self.counters.drop(DropReason::CollectorDown, 1, now);
+            self.counters
+                .drop(DropReason::CollectorDown, 1, self.q.now());
             return;
         }
         let bytes = col!(self).cfg.span_model.bytes(wire as u64);
+        self.receive_chunk(1, wire, bytes);
+    }
+
+    /// A request's spans at request resolution: their total wire size drawn at once.
+    pub(crate) fn receive_request(&mut self, n: u32) {
+        let max = col!(self)
+            .chunk_cost
+            .as_ref()
+            .expect("request resolution")
+            .max_spans;
+        let mut left = n;
+        while left > 0 && !col!(self).oom_pending {
+            let k = left.min(max);
+            left -= k;
+            let wire = self.workload.chunk_wire(k);
+            if !col!(self).up {
+                self.counters
+                    .drop(DropReason::CollectorDown, k as u64, self.q.now());
+                continue;
+            }
+            let c = col!(self);
+            let bytes = c.chunk_cost.as_ref().expect("checked").bytes(k, wire);
+            self.receive_chunk(k, wire.min(u32::MAX as u64) as u32, bytes);
+        }
+        if left > 0 {
+            // The process died mid-request: the rest of its spans find it down.
+            self.counters
+                .drop(DropReason::CollectorDown, left as u64, self.q.now());
+        }
+    }
+
+    /// `Produce` for `n` decoded spans: each enters the queue while there is room, the rest
+    /// are dropped (after being decoded).
+    fn receive_chunk(&mut self, n: u32, wire: u32, bytes: SpanBytes) {
+        let now = self.q.now();
         self.alloc(bytes.domain as u64, bytes.garbage as u64);
         let c = col!(self);
         let cap = c.capacity();
-        if c.size >= cap {
+        let room = cap.saturating_sub(c.size);
+        if room == 0 {
             c.heap.free(bytes.domain as u64);
-            self.counters.drop(DropReason::QueueFull, 1, now);
+            self.counters.drop(DropReason::QueueFull, n as u64, now);
             return;
         }
+        let mut rec = SpanRec {
+            born: now,
+            n,
+            wire,
+            bytes,
+        };
+        if (n as u64) > room {
+            let kept = rec.split(room as u32);
+            c.heap.free(rec.bytes.domain as u64);
+            self.counters.drop(DropReason::QueueFull, rec.n as u64, now);
+            rec = kept;
+        }
+        let c = col!(self);
         c.account_queue_area(now, &mut self.counters);
-        c.size += 1;
-        c.queue_wire_bytes += wire as u64;
+        c.size += rec.n as u64;
+        c.queue_wire_bytes += rec.wire as u64;
         if c.size > self.counters.peak_queue {
             self.counters.peak_queue = c.size;
         }
@@ -257,16 +355,14 @@ impl Simulation {
             .last_mut()
             .expect("an up collector has a channel")
             .items
-            .push_back(SpanRec {
-                born: now,
-                wire,
-                bytes,
-            });
+            .push_back(rec);
         self.pump();
     }
 
     /// Moves spans as far as they go right now: blocked `Add`s first (they wait on the
-    /// channel), then idle workers take queued spans.
+    /// channel), then idle workers take queued spans. A worker takes one span; spans that
+    /// go straight through to an accepting bulk worker move together (the workers hand them
+    /// over instantly), as many as the bulk request takes before it is full.
     fn pump(&mut self) {
         let now = self.q.now();
         while !col!(self).blocked.is_empty() && !col!(self).oom_pending {
@@ -283,17 +379,34 @@ impl Simulation {
                     return;
                 }
                 let c = col!(self);
-                let chan = &mut c.channels[ch];
-                if chan.idle == 0 || chan.items.is_empty() {
+                let chan = &c.channels[ch];
+                let Some(head) = chan.items.front() else {
+                    break;
+                };
+                if chan.idle == 0 {
                     break;
                 }
-                let span = chan.items.pop_front().expect("not empty");
+                let take = match (head.n, c.writer) {
+                    (1, _) => 1,
+                    (_, StorageKind::Elasticsearch) => match c.accepting() {
+                        Some(w) => c.bulk_room(w, head),
+                        None => 1,
+                    },
+                    _ => 1,
+                };
+                let chan = &mut c.channels[ch];
+                let head = chan.items.front_mut().expect("not empty");
+                let span = if take >= head.n {
+                    chan.items.pop_front().expect("not empty")
+                } else {
+                    head.split(take)
+                };
                 chan.idle -= 1;
                 c.account_queue_area(now, &mut self.counters);
-                c.size -= 1;
+                c.size -= span.n as u64;
                 c.queue_wire_bytes -= span.wire as u64;
-                self.counters.dequeued += 1;
-                self.counters.wait_sum += (now - span.born) as u128;
+                self.counters.dequeued += span.n as u64;
+                self.counters.wait_sum += span.n as u128 * (now - span.born) as u128;
                 self.save_span(ch, span);
             }
         }
@@ -332,12 +445,13 @@ impl Simulation {
         }
     }
 
+    /// `countSpan` for the spans of `span`.
     #[inline]
-    fn count_span(&mut self, wire: u32) {
+    fn count_span(&mut self, span: &SpanRec) {
         let c = col!(self);
         if c.cfg.queue_size_memory.is_some() {
-            c.processed += 1;
-            c.bytes_processed += wire as u64;
+            c.processed += span.n as u64;
+            c.bytes_processed += span.wire as u64;
         }
     }
 
@@ -349,11 +463,11 @@ impl Simulation {
         let c = col!(self);
         c.heap.free((b.domain - b.strings) as u64);
         let bw = &mut c.bulk[w];
-        bw.actions += 1;
+        bw.actions += span.n as u64;
         bw.bytes += b.es_doc as u64;
-        bw.mem += (b.es_doc + b.strings) as u64;
+        bw.mem += b.es_doc as u64 + b.strings as u64;
         let full = bw.actions >= c.bulk_cfg.actions || bw.bytes >= c.bulk_cfg.size;
-        self.count_span(span.wire);
+        self.count_span(&span);
         if full {
             self.start_commit(w);
         }
@@ -494,7 +608,7 @@ impl Simulation {
             Outcome::Ok { .. } => self.counters.drop(DropReason::StorageRejected, 1, now),
             Outcome::ConnError => self.counters.drop(DropReason::StorageError, 1, now),
         }
-        self.count_span(span.wire);
+        self.count_span(&span);
         self.pump();
     }
 

@@ -20,8 +20,10 @@ pub mod otelcol;
 pub mod storage;
 pub mod tracer;
 
+use crate::memory::ChunkCost;
 use crate::metrics::{Counters, EventRecord, RunResult, Sample};
 use crate::scenario::Scenario;
+use crate::scenario::raw::Resolution;
 use crate::sim::{EventQueue, Nanos, Streams};
 use crate::workload::Workload;
 use agent::AgentSim;
@@ -101,13 +103,20 @@ impl Simulation {
             scenario.seed = s;
         }
         let streams = Streams::new(scenario.seed);
-        let workload = Workload::new(&scenario.workload, &streams);
+        let workload = Workload::new(&scenario.workload, scenario.resolution, &streams);
         let storage = scenario
             .storage
             .as_ref()
             .map(|s| StorageSim::new(s.clone(), &streams));
         let collector = match (&scenario.collector, &scenario.storage) {
-            (Some(c), Some(s)) => Some(Collector::new(c, s, &streams, 0)),
+            (Some(c), Some(s)) => {
+                let mut col = Collector::new(c, s, &streams, 0);
+                if scenario.resolution == Resolution::Request {
+                    let wires = crate::workload::wire_quadrature(&scenario.workload.span_size);
+                    col.chunk_cost = Some(ChunkCost::fit(&c.span_model, &wires));
+                }
+                Some(col)
+            }
             _ => None,
         };
         let otelcol = scenario
@@ -197,7 +206,7 @@ impl Simulation {
             self.tracer_start();
         }
         if let Some(t) = self.workload.next_arrival(0) {
-            self.q.schedule_at(t, Event::Arrival);
+            self.q.schedule_lane_at(t, Event::Arrival);
         }
         let progress_step = (end / 100).max(1);
         let mut next_progress = progress_step;
@@ -265,13 +274,20 @@ impl Simulation {
         } else if self.otelcol.is_some() {
             // One OTLP request from a client that does not retry.
             let w = &mut self.workload;
-            let req = oc_request(
-                self.otelcol.as_ref(),
-                (0..n).map(|_| w.span_wire_size() as u64),
-            );
+            let o = self.otelcol.as_ref().expect("an otelcol");
+            let req = match self.scenario.resolution {
+                Resolution::Span => o.request((0..n).map(|_| w.span_wire_size() as u64)),
+                Resolution::Request => o.priced(n as u64, w.chunk_wire(n)),
+            };
             self.counters.generated += req.spans;
             if let Err(reason) = self.otelcol_receive(req) {
                 self.counters.drop(reason, req.spans, now);
+            }
+        } else if self.scenario.resolution == Resolution::Request {
+            self.counters.generated += n as u64;
+            self.receive_request(n);
+            if col!(self).oom_pending {
+                self.oom_kill();
             }
         } else {
             for _ in 0..n {
@@ -284,7 +300,7 @@ impl Simulation {
             }
         }
         if let Some(t) = self.workload.next_arrival(now) {
-            self.q.schedule_at(t, Event::Arrival);
+            self.q.schedule_lane_at(t, Event::Arrival);
         }
     }
 
@@ -438,9 +454,4 @@ impl Simulation {
             has_collector: self.collector.is_some() || self.otelcol.is_some(),
         }
     }
-}
-
-/// The OTLP request of spans with these wire sizes, priced by the collector's span model.
-fn oc_request(o: Option<&OtelCol>, wires: impl Iterator<Item = u64>) -> otelcol::Req {
-    o.expect("an otelcol").request(wires)
 }

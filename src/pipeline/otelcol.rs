@@ -328,14 +328,21 @@ impl OtelCol {
 
     /// The request built from spans of these wire sizes.
     pub fn request(&self, wires: impl Iterator<Item = u64>) -> Req {
-        let mut r = Req::default();
+        let (mut spans, mut wire) = (0, 0);
         for w in wires {
-            r.spans += 1;
-            r.wire += w;
+            spans += 1;
+            wire += w;
         }
-        r.mem =
-            r.spans * self.cfg.span_fixed + (self.cfg.span_per_wire_byte * r.wire as f64) as u64;
-        r
+        self.priced(spans, wire)
+    }
+
+    /// A request of `spans` spans and `wire` bytes in total (the pdata cost is linear).
+    pub fn priced(&self, spans: u64, wire: u64) -> Req {
+        Req {
+            spans,
+            wire,
+            mem: spans * self.cfg.span_fixed + (self.cfg.span_per_wire_byte * wire as f64) as u64,
+        }
     }
 }
 

@@ -47,6 +47,7 @@ pub struct Scenario {
     pub duration: Nanos,
     pub seed: u64,
     pub sample_interval: Nanos,
+    pub resolution: raw::Resolution,
     pub workload: Workload,
     /// Stages in pipeline order; at least a tracer or a collector.
     pub tracer: Option<tracer::Tracer>,
@@ -554,6 +555,13 @@ pub fn validate(r: &RawScenario) -> VResult<Scenario> {
         }
     }
     let tracer = r.tracer.as_ref().map(tracer::validate_tracer).transpose()?;
+    if m.resolution == raw::Resolution::Request && tracer.is_some() {
+        return bad(
+            "scenario.resolution",
+            "\"request\" is for collector scenarios without a [tracer]: a tracer's span \
+             limits admit span by span, so it runs at \"span\"",
+        );
+    }
     let agent = r.agent.as_ref().map(tracer::validate_agent).transpose()?;
 
     Ok(Scenario {
@@ -561,6 +569,7 @@ pub fn validate(r: &RawScenario) -> VResult<Scenario> {
         duration: m.duration.0,
         seed: m.seed,
         sample_interval: m.sample_interval.0,
+        resolution: m.resolution,
         workload: Workload {
             arrivals: w.arrivals,
             rate_steps: steps,

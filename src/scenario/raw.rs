@@ -44,6 +44,25 @@ pub struct RawMeta {
     /// Time between timeseries samples (default 1 s).
     #[serde(default = "one_second")]
     pub sample_interval: Duration,
+    /// What moves as one unit through a collector: each span (exact, the default) or each
+    /// request's spans together (production scale; see [`Resolution`]).
+    #[serde(default)]
+    pub resolution: Resolution,
+}
+
+/// The unit a collector moves. `span` is exact: every span has its own wire size, memory
+/// cost and trip through the queue and workers. `request` draws a request's total size at
+/// once and moves its spans as one chunk wherever they move together (decode, queue, hand-off
+/// to the bulk processor); a chunk is split, exactly in count and proportionally in bytes,
+/// wherever the real system would separate its spans (a full queue, a full bulk request,
+/// workers blocking one span each, synchronous writes of one span). Only for scenarios
+/// without a tracer, whose span limits admit span by span.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Resolution {
+    #[default]
+    Span,
+    Request,
 }
 
 fn one() -> u64 {
