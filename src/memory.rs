@@ -696,6 +696,76 @@ mod tests {
         assert_eq!(h.rss(), h.unreclaimable());
     }
 
+    fn istio_model() -> JaegerSpanModel {
+        let shape = SpanShape {
+            tags: 15,
+            tag_key_bytes: 14,
+            process_tags: 1,
+            references: 1,
+            operation_name_bytes: 40,
+            service_name_bytes: 20,
+        };
+        let sizes = JaegerStructSizes {
+            queue_item: 48,
+            span: 232,
+            key_value: 120,
+            process: 72,
+            span_ref: 64,
+            appended_tags: 2,
+            wire_fixed: 170,
+            wire_per_tag: 6,
+            decode_garbage_per_wire_byte: 4.0,
+            es_doc_fixed: 600,
+            es_key_value: 48,
+            es_json_per_tag: 36,
+        };
+        JaegerSpanModel::new(GO115, shape, sizes)
+    }
+
+    /// A chunk's cost has the exact mean: summed over the size distribution (its quadrature,
+    /// in chunks of 9), it equals the per-span costs summed, although single spans straddle
+    /// Go size classes (a wide distribution makes that non-linearity large).
+    #[test]
+    fn chunk_cost_keeps_the_mean() {
+        let m = istio_model();
+        for sigma in [0.15, 0.8] {
+            let size = crate::dist::Sampler::Lognormal {
+                mu: 845f64.ln() - sigma * sigma / 2.0,
+                sigma,
+            };
+            let wires = crate::workload::wire_quadrature(&size);
+            let cost = ChunkCost::fit(&m, &wires);
+            let exact = wires.iter().fold([0u64; 4], |mut a, &w| {
+                let b = m.bytes(w as u64);
+                a[0] += b.domain as u64;
+                a[1] += b.strings as u64;
+                a[2] += b.es_doc as u64;
+                a[3] += b.garbage as u64;
+                a
+            });
+            let mut chunked = [0u64; 4];
+            for c in wires.chunks(9) {
+                let b = cost.bytes(c.len() as u32, c.iter().map(|&w| w as u64).sum());
+                for (t, v) in chunked
+                    .iter_mut()
+                    .zip([b.domain, b.strings, b.es_doc, b.garbage])
+                {
+                    *t += v as u64;
+                }
+            }
+            for f in 0..4 {
+                let rel = (exact[f] as f64 - chunked[f] as f64).abs() / exact[f] as f64;
+                assert!(
+                    rel < 1e-3,
+                    "sigma {sigma} field {f}: {} vs {}",
+                    exact[f],
+                    chunked[f]
+                );
+            }
+            assert!(cost.max_spans >= 1000, "{}", cost.max_spans);
+        }
+    }
+
     #[test]
     fn istio_span_decodes_to_a_few_kilobytes() {
         let shape = SpanShape {

@@ -680,3 +680,35 @@ impl Simulation {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Splitting a chunk keeps every span and every byte, and gives each part its share.
+    #[test]
+    fn a_split_keeps_counts_and_bytes() {
+        let mut r = SpanRec {
+            born: 7,
+            n: 9,
+            wire: 7_605,
+            bytes: SpanBytes {
+                domain: 31_517,
+                strings: 4_001,
+                es_doc: 27_003,
+                garbage: 30_420,
+            },
+        };
+        let before = r;
+        let head = r.split(4);
+        assert_eq!((head.n, r.n), (4, 5));
+        assert_eq!(head.wire + r.wire, before.wire);
+        assert_eq!(head.bytes.domain + r.bytes.domain, before.bytes.domain);
+        assert_eq!(head.bytes.strings + r.bytes.strings, before.bytes.strings);
+        assert_eq!(head.bytes.es_doc + r.bytes.es_doc, before.bytes.es_doc);
+        assert_eq!(head.bytes.garbage + r.bytes.garbage, before.bytes.garbage);
+        assert_eq!(head.wire, 7_605 * 4 / 9);
+        assert!(head.bytes.strings <= head.bytes.domain && r.bytes.strings <= r.bytes.domain);
+        assert_eq!((head.born, r.born), (7, 7));
+    }
+}

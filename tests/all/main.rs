@@ -13,6 +13,7 @@ mod jaeger_story;
 mod otelcol;
 mod properties;
 mod queueing_theory;
+mod resolution;
 mod sweeps;
 mod tracers;
 mod validation;

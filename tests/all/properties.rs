@@ -55,13 +55,14 @@ fn case() -> impl Strategy<Value = Case> {
             prop::option::of(12u32..200),
             5u32..60,
             any::<u64>(),
+            prop::bool::ANY,
         ),
     )
         .prop_map(
             |(
                 (rate, poisson, spr, size, sigma, es, lat_us),
                 (tput, err, outages, timeout),
-                (queue, qmem, workers, limit, dur, seed),
+                (queue, qmem, workers, limit, dur, seed, by_request),
             )| {
                 let mut o = vec![
                     format!("workload.rate=\"{rate}/s\""),
@@ -93,6 +94,11 @@ fn case() -> impl Strategy<Value = Case> {
                 }
                 if let Some(l) = limit {
                     o.push(format!("collector.memory.limit=\"{l}MiB\""));
+                }
+                if by_request {
+                    // Chunks of up to 9 spans split at full queues, full bulk requests,
+                    // blocked workers and synchronous writes.
+                    o.push("scenario.resolution=\"request\"".into());
                 }
                 Case {
                     overrides: o,
