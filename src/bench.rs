@@ -22,10 +22,11 @@ const HEALTHY: &str = include_str!("../models/jaeger-collector-healthy.toml");
 const KYMA: &str = include_str!("../models/otelcol-kyma-outage.toml");
 const ISTIO: &str = include_str!("../models/istio-ingress-datadog.toml");
 
-pub const NAMES: [&str; 7] = [
+pub const NAMES: [&str; 8] = [
     "event_queue",
     "jaeger_outage_1300_20m",
     "jaeger_45k_1h",
+    "jaeger_45k_1h_span",
     "istio_datadog",
     "otelcol_kyma",
     "sweep_1000_threads_1",
@@ -38,7 +39,8 @@ const BENCH_HELP: &str = "Examples:
   tracesim bench --quick          # every benchmark shrunk, for a smoke test
 
 Benchmarks: event_queue (10M schedule+pop), jaeger_outage_1300_20m (the Jaeger seed story,
-1,300 spans/s, 20 minutes), jaeger_45k_1h (45,000 spans/s for an hour: 162M spans),
+1,300 spans/s, 20 minutes), jaeger_45k_1h (45,000 spans/s for an hour: 162M spans, at
+request resolution), jaeger_45k_1h_span (the same, every span on its own),
 istio_datadog, otelcol_kyma, sweep_1000_threads_1 and _2 (20 queue sizes x 50
 replications of the 25-minute 1 GiB story). Columns: bench, threads, repeat, wall_s,
 runs, spans, spans_per_s, events, events_per_s.";
@@ -134,16 +136,33 @@ fn sweep_1000(bench: &'static str, threads: usize, quick: bool) -> Result<Row, F
         replications: reps,
         text: ES_OUTAGE_1GIB.to_string(),
     };
+    // As `tracesim sweep` does: each run is simulated and reduced to its row (here its
+    // counts) on a worker thread, so nothing but a few numbers per run outlives it.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Failure {
+            code: 1,
+            error: e.into(),
+        })?;
     let t0 = Instant::now();
-    let rs = sweep::run_all(&plan, Some(threads), &indicatif::ProgressBar::hidden())
-        .map_err(|e| Failure { code: 1, error: e })?;
+    let counts: Vec<(u64, u64)> = pool.install(|| {
+        use rayon::prelude::*;
+        (0..plan.total_runs())
+            .into_par_iter()
+            .map(|id| {
+                let r = plan.simulate(id);
+                (r.counters.generated, r.events_processed)
+            })
+            .collect()
+    });
     Ok(Row {
         bench,
         threads,
         wall: t0.elapsed().as_secs_f64(),
-        runs: rs.len() as u64,
-        spans: rs.iter().map(|r| r.counters.generated).sum(),
-        events: rs.iter().map(|r| r.events_processed).sum(),
+        runs: counts.len() as u64,
+        spans: counts.iter().map(|c| c.0).sum(),
+        events: counts.iter().map(|c| c.1).sum(),
     })
 }
 
@@ -157,18 +176,31 @@ fn run_bench(name: &str, quick: bool) -> Result<Row, Failure> {
             "jaeger_outage_1300_20m",
             &load(ES_OUTAGE, &[&dur("20m", "2m")])?,
         ),
-        "jaeger_45k_1h" => one_run(
-            "jaeger_45k_1h",
-            &load(
-                HEALTHY,
-                &[
-                    "workload.rate=\"5190/s\"",
-                    &dur("1h", "1m"),
-                    "storage.bulk.workers=4",
-                    "collector.memory.limit=\"2GiB\"",
-                ],
-            )?,
-        ),
+        "jaeger_45k_1h" | "jaeger_45k_1h_span" => {
+            let bench = if name == "jaeger_45k_1h" {
+                "jaeger_45k_1h"
+            } else {
+                "jaeger_45k_1h_span"
+            };
+            let resolution = if name == "jaeger_45k_1h" {
+                "scenario.resolution=\"request\""
+            } else {
+                "scenario.resolution=\"span\""
+            };
+            one_run(
+                bench,
+                &load(
+                    HEALTHY,
+                    &[
+                        "workload.rate=\"5190/s\"",
+                        &dur("1h", "1m"),
+                        "storage.bulk.workers=4",
+                        "collector.memory.limit=\"2GiB\"",
+                        resolution,
+                    ],
+                )?,
+            )
+        }
         "istio_datadog" => one_run("istio_datadog", &load(ISTIO, &[&dur("25m", "2m")])?),
         "otelcol_kyma" => one_run("otelcol_kyma", &load(KYMA, &[&dur("16m", "2m")])?),
         "sweep_1000_threads_1" => sweep_1000("sweep_1000_threads_1", 1, quick)?,
