@@ -170,3 +170,13 @@ fn otel_collectors() {
         holds(name, 12);
     }
 }
+
+#[test]
+fn request_resolution_is_refused_with_a_tracer() {
+    let text = model("istio-ingress-datadog.toml");
+    let o = vec!["scenario.resolution=request".to_string()];
+    let t = tracesim::scenario::apply_overrides("istio", &text, &o).expect("applies");
+    let e = tracesim::scenario::parse("istio", &t).expect_err("refused");
+    assert_eq!(e.field, "scenario.resolution");
+    assert!(e.message.contains("[tracer]"), "{e}");
+}
