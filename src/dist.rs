@@ -301,6 +301,12 @@ impl Sampler {
                 };
                 edges[i] + (edges[i + 1] - edges[i]) * f.clamp(0.0, 1.0)
             }
+            // statrs bisects, which is slow for a large mean; the normal approximation is
+            // within a count there.
+            Sampler::Poisson { mean, .. } if *mean > 1000.0 => (mean
+                + mean.sqrt() * Normal::standard().inverse_cdf(u))
+            .round()
+            .max(0.0),
             Sampler::Poisson { mean, .. } => match statrs::distribution::Poisson::new(*mean) {
                 Ok(p) => p.inverse_cdf(u) as f64,
                 Err(_) => *mean,

@@ -224,6 +224,37 @@ impl Collector {
 }
 
 impl Simulation {
+    /// Allocates what `n` spans allocate one after another: a GC that the chunk's
+    /// allocation triggers happens where it would between its spans ([`GoHeap::alloc_spread`]).
+    #[inline(always)]
+    fn alloc_spans(&mut self, kept: u64, garbage: u64, n: u32) {
+        let c = col!(self);
+        if n <= 1 || c.heap.heap + kept + garbage < c.heap.goal {
+            // One span, or no collection on the way: as is.
+            self.alloc(kept, garbage)
+        } else {
+            self.alloc_spread(kept, garbage)
+        }
+    }
+
+    /// [`Self::alloc_spans`] when the chunk reaches the GC goal.
+    #[cold]
+    #[inline(never)]
+    fn alloc_spread(&mut self, kept: u64, garbage: u64) {
+        let now = self.q.now();
+        let c = col!(self);
+        let mut oom = false;
+        for (k, g) in c.heap.spread(kept, garbage) {
+            if k + g == 0 {
+                continue;
+            }
+            oom |= go_alloc(&mut c.heap, c.memory_limit, &mut self.counters, now, k, g);
+        }
+        if oom {
+            c.oom_pending = true;
+        }
+    }
+
     /// Allocates on the collector heap and checks the container limit.
     #[inline]
     fn alloc(&mut self, kept: u64, garbage: u64) {
@@ -314,49 +345,72 @@ impl Simulation {
         }
     }
 
-    /// `Produce` for `n` decoded spans: each enters the queue while there is room, the rest
-    /// are dropped (after being decoded).
+    /// `Produce` for `n` decoded spans, in order: each enters the queue if there is room
+    /// (spans that workers take at once make room for the next ones, as at span
+    /// resolution), the others are dropped after being decoded.
     fn receive_chunk(&mut self, n: u32, wire: u32, bytes: SpanBytes) {
         let now = self.q.now();
-        self.alloc(bytes.domain as u64, bytes.garbage as u64);
-        let c = col!(self);
-        let cap = c.capacity();
-        let room = cap.saturating_sub(c.size);
-        if room == 0 {
-            c.heap.free(bytes.domain as u64);
-            self.counters.drop(DropReason::QueueFull, n as u64, now);
-            return;
-        }
-        let mut rec = SpanRec {
+        self.alloc_spans(bytes.domain as u64, bytes.garbage as u64, n);
+        let mut rest = SpanRec {
             born: now,
             n,
             wire,
             bytes,
         };
-        if (n as u64) > room {
-            let kept = rec.split(room as u32);
-            c.heap.free(rec.bytes.domain as u64);
-            self.counters.drop(DropReason::QueueFull, rec.n as u64, now);
-            rec = kept;
+        loop {
+            let c = col!(self);
+            let cap = c.capacity();
+            let room = cap.saturating_sub(c.size);
+            if room == 0 {
+                c.heap.free(rest.bytes.domain as u64);
+                self.counters
+                    .drop(DropReason::QueueFull, rest.n as u64, now);
+                return;
+            }
+            let part = if rest.n as u64 > room {
+                rest.split(room as u32)
+            } else {
+                let whole = rest;
+                rest.n = 0;
+                whole
+            };
+            c.account_queue_area(now, &mut self.counters);
+            c.size += part.n as u64;
+            c.queue_wire_bytes += part.wire as u64;
+            let single = part.n == 1;
+            c.channels
+                .last_mut()
+                .expect("an up collector has a channel")
+                .items
+                .push_back(part);
+            // A single span is counted in the queue before a worker takes it, as in Jaeger.
+            // Spans of a chunk that idle workers take at once never queue up together: the
+            // queue's peak and fullness are read after the workers took what they can.
+            if !single {
+                self.pump();
+            }
+            let size = col!(self).size;
+            if size > self.counters.peak_queue {
+                self.counters.peak_queue = size;
+            }
+            if size >= cap && self.counters.first_queue_full.is_none() {
+                self.counters.first_queue_full = Some(now);
+                self.event("queue_full", format!("capacity {cap}"));
+            }
+            if single {
+                self.pump();
+            }
+            if rest.n == 0 {
+                return;
+            }
+            if col!(self).oom_pending {
+                // The process dies here: at span resolution the spans after this one find
+                // it down.
+                self.counters
+                    .drop(DropReason::CollectorDown, rest.n as u64, now);
+                return;
+            }
         }
-        let c = col!(self);
-        c.account_queue_area(now, &mut self.counters);
-        c.size += rec.n as u64;
-        c.queue_wire_bytes += rec.wire as u64;
-        if c.size > self.counters.peak_queue {
-            self.counters.peak_queue = c.size;
-        }
-        if c.size >= cap && self.counters.first_queue_full.is_none() {
-            self.counters.first_queue_full = Some(now);
-            self.event("queue_full", format!("capacity {cap}"));
-        }
-        let c = col!(self);
-        c.channels
-            .last_mut()
-            .expect("an up collector has a channel")
-            .items
-            .push_back(rec);
-        self.pump();
     }
 
     /// Moves spans as far as they go right now: blocked `Add`s first (they wait on the
@@ -417,6 +471,7 @@ impl Simulation {
         match col!(self).writer {
             // Validation pairs "otlp" only with an OpenTelemetry Collector.
             StorageKind::Direct | StorageKind::Otlp => {
+                debug_assert_eq!(span.n, 1, "a synchronous write is one span");
                 let r = stor!(self).request(self.q.now(), 1);
                 let c = col!(self);
                 c.in_write += 1;
@@ -440,7 +495,10 @@ impl Simulation {
                     col!(self).channels[ch].idle += 1;
                     self.bulk_add(w, span);
                 }
-                None => col!(self).blocked.push_back((ch as u32, span)),
+                None => {
+                    debug_assert_eq!(span.n, 1, "a blocked worker holds one span");
+                    col!(self).blocked.push_back((ch as u32, span))
+                }
             },
         }
     }
@@ -459,7 +517,7 @@ impl Simulation {
     /// become garbage; its tag strings stay referenced by the ES document.
     fn bulk_add(&mut self, w: usize, span: SpanRec) {
         let b = span.bytes;
-        self.alloc(b.es_doc as u64, 0);
+        self.alloc_spans(b.es_doc as u64, 0, span.n);
         let c = col!(self);
         c.heap.free((b.domain - b.strings) as u64);
         let bw = &mut c.bulk[w];
@@ -641,6 +699,12 @@ impl Simulation {
             "queue_resize",
             format!("capacity {current} -> {ideal} (average span {avg} B)"),
         );
+        // `size` is shared by the channels: a smaller queue can be full from the start.
+        let size = col!(self).size;
+        if size >= ideal && self.counters.first_queue_full.is_none() {
+            self.counters.first_queue_full = Some(self.q.now());
+            self.event("queue_full", format!("capacity {ideal}"));
+        }
         self.pump();
     }
 

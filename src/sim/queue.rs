@@ -102,7 +102,7 @@ impl<E> EventQueue<E> {
     #[inline]
     pub fn schedule_lane_at(&mut self, time: Nanos, event: E) {
         debug_assert!(time >= self.now, "scheduling in the past");
-        debug_assert!(self.lane.is_none(), "the lane holds one event");
+        assert!(self.lane.is_none(), "the lane holds one event");
         self.seq += 1;
         self.lane = Some(Entry {
             time: time.max(self.now),

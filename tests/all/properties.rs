@@ -568,3 +568,34 @@ proptest! {
         prop_assert_eq!(output::timeseries_csv(&r).unwrap(), output::timeseries_csv(&again).unwrap());
     }
 }
+
+/// Found by the property test: a resize to a queue smaller than what the old channel still
+/// holds makes the queue full at once (`size` is shared), and that is its first full time.
+#[test]
+fn a_shrinking_resize_fills_the_queue() {
+    let o = [
+        "workload.rate=\"50/s\"",
+        "workload.arrivals=\"constant\"",
+        "workload.spans_per_request={ dist = \"uniform\", min = 1, max = 6 }",
+        "workload.span_size={ dist = \"lognormal\", mean = \"2238B\", sigma = 0 }",
+        "storage.kind=\"direct\"",
+        "storage.latency={ dist = \"exponential\", mean = \"168748us\" }",
+        "collector.queue_size=3534",
+        "collector.num_workers=26",
+        "scenario.duration=\"40s\"",
+        "storage.throughput=\"2969/s\"",
+        "storage.outages=[{start = \"20s\", duration = \"17s\", mode = \"hang\"}]",
+        "collector.queue_size_memory=\"1MiB\"",
+        "collector.resize_interval=\"5s\"",
+    ];
+    let c = Case {
+        overrides: o.iter().map(|s| s.to_string()).collect(),
+        has_limit: false,
+        has_outage: true,
+        has_errors: false,
+        seed: 8997087282172676795,
+    };
+    let r = Simulation::new(&scenario(TINY, &o), Some(c.seed)).run();
+    assert!(r.counters.dropped[DropReason::QueueFull as usize] > 0);
+    check(&c, &r);
+}

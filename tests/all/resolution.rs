@@ -11,24 +11,26 @@
 //! - mean peak RSS, spans dropped, first OOM, first drop and first queue-full: within 1%;
 //! - the mean RSS, live-heap and queue curves: time-averaged level within 1%, and mean
 //!   absolute difference within 1% of the curve's peak;
-//! - the heap curve (the GC sawtooth, aliased by the sampling): level within 1%.
+//! - the heap curve (the GC sawtooth, aliased by the sampling, whose level moves with the
+//!   allocation granularity): level within 2%.
 //!
 //! A mean is itself noisy. Where the replications' own spread makes a 1% difference
 //! undecidable (the story's four OOM kills: after each restart the collector holds whatever
 //! the bulk buffer took in its first 200 ms, ±2% of the plateau from run to run), a
-//! difference within two standard errors also passes; the standard error must then be below
-//! 1%, so nothing passes for being vague.
+//! difference within two standard errors (of the per-seed differences: the runs are paired)
+//! also passes; the standard error must then be below 1%, so nothing passes for being vague.
+//! Times of first events are compared over the seeds where both resolutions have them.
 
 use crate::common::{model, scenario};
 use rayon::prelude::*;
 use tracesim::metrics::{RunResult, Sample};
 use tracesim::pipeline::Simulation;
 
-fn runs(name: &str, seeds: u64, resolution: &str) -> Vec<RunResult> {
-    let sc = scenario(
-        &model(name),
-        &[&format!("scenario.resolution=\"{resolution}\"")],
-    );
+fn runs(name: &str, extra: &[&str], seeds: u64, resolution: &str) -> Vec<RunResult> {
+    let r = format!("scenario.resolution=\"{resolution}\"");
+    let mut o: Vec<&str> = extra.to_vec();
+    o.push(&r);
+    let sc = scenario(&model(name), &o);
     (1..=seeds)
         .into_par_iter()
         .map(|s| Simulation::new(&sc, Some(s)).run())
@@ -37,6 +39,8 @@ fn runs(name: &str, seeds: u64, resolution: &str) -> Vec<RunResult> {
 
 /// A run's scalar result, named.
 type Scalar = (&'static str, fn(&RunResult) -> f64);
+/// The time of a run's first event of a kind, named.
+type Moment = (&'static str, fn(&RunResult) -> Option<u64>);
 /// A timeseries column, named; true when its shape is compared too.
 type Curve = (&'static str, fn(&Sample) -> u64, bool);
 
@@ -56,46 +60,61 @@ fn rel(x: f64, y: f64) -> f64 {
     }
 }
 
-/// Relative difference of the means of two samples, and the standard error of that
-/// difference (relative to the larger mean).
+/// Relative difference of the means of two paired samples (same seeds), and the standard
+/// error of that difference from the per-seed differences (relative to the larger mean).
 fn rel_se(x: &[f64], y: &[f64]) -> (f64, f64) {
-    let stats = |v: &[f64]| {
-        let n = v.len() as f64;
-        let m = v.iter().sum::<f64>() / n;
-        let var = v.iter().map(|a| (a - m).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
-        (m, var / n)
-    };
-    let ((mx, vx), (my, vy)) = (stats(x), stats(y));
+    let n = x.len() as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let d: Vec<f64> = x.iter().zip(y).map(|(a, b)| a - b).collect();
+    let md = d.iter().sum::<f64>() / n;
+    let var = d.iter().map(|a| (a - md).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
     let scale = mx.abs().max(my.abs());
     if scale == 0.0 {
         return (0.0, 0.0);
     }
-    (rel(mx, my), (vx + vy).sqrt() / scale)
+    (rel(mx, my), (var / n).sqrt() / scale)
 }
 
 /// Every difference between the resolutions, named, as a fraction, with its standard error
 /// (0 where none is computed).
-fn differences(name: &str, seeds: u64) -> Vec<(String, f64, f64)> {
-    let exact = runs(name, seeds, "span");
-    let chunked = runs(name, seeds, "request");
+fn differences(name: &str, extra: &[&str], seeds: u64) -> Vec<(String, f64, f64)> {
+    let exact = runs(name, extra, seeds, "span");
+    let chunked = runs(name, extra, seeds, "request");
     let mut out = Vec::new();
-    let scalars: [Scalar; 5] = [
+    let scalars: [Scalar; 2] = [
         ("peak RSS", |r| r.counters.peak_rss as f64),
         ("spans dropped", |r| r.counters.dropped_total() as f64),
-        ("first OOM", |r| {
-            r.counters.first_oom.map_or(0.0, |t| t as f64)
-        }),
-        ("first drop", |r| {
-            r.counters.first_drop.map_or(0.0, |t| t as f64)
-        }),
-        ("first queue full", |r| {
-            r.counters.first_queue_full.map_or(0.0, |t| t as f64)
-        }),
     ];
     for (what, f) in scalars {
         let v = |rs: &[RunResult]| rs.iter().map(f).collect::<Vec<f64>>();
         let (d, se) = rel_se(&v(&exact), &v(&chunked));
         out.push((format!("mean {what}"), d, se));
+    }
+    // Times of first events: over the seeds where both resolutions have the event; the
+    // number of such seeds must agree too (within one in ten).
+    let firsts: [Moment; 3] = [
+        ("first OOM", |r| r.counters.first_oom),
+        ("first drop", |r| r.counters.first_drop),
+        ("first queue full", |r| r.counters.first_queue_full),
+    ];
+    for (what, f) in firsts {
+        let (ca, cb) = (
+            exact.iter().filter(|r| f(r).is_some()).count(),
+            chunked.iter().filter(|r| f(r).is_some()).count(),
+        );
+        assert!(
+            ca.abs_diff(cb) <= seeds.div_ceil(10) as usize,
+            "{name}: {what} in {ca} exact runs, {cb} request-resolution runs"
+        );
+        let (x, y): (Vec<f64>, Vec<f64>) = exact
+            .iter()
+            .zip(&chunked)
+            .filter_map(|(a, b)| Some((f(a)? as f64, f(b)? as f64)))
+            .unzip();
+        if !x.is_empty() {
+            let (d, se) = rel_se(&x, &y);
+            out.push((format!("mean {what}"), d, se));
+        }
     }
     let curves: [Curve; 4] = [
         ("rss_bytes", |s| s.rss_bytes, true),
@@ -128,11 +147,28 @@ fn differences(name: &str, seeds: u64) -> Vec<(String, f64, f64)> {
     out
 }
 
-fn holds(name: &str, seeds: u64) {
-    let d = differences(name, seeds);
+fn holds(name: &str, extra: &[&str], seeds: u64) {
+    let d = differences(name, extra, seeds);
+    // `TRACESIM_REPORT=1 cargo test --release resolution -- --nocapture` prints them all.
+    if std::env::var_os("TRACESIM_REPORT").is_some() {
+        let all: Vec<String> = d
+            .iter()
+            .map(|(k, v, se)| format!("{k} {:.2}% (se {:.2}%)", v * 100.0, se * 100.0))
+            .collect();
+        println!("{name} {extra:?}: {}", all.join(", "));
+    }
     let worst: Vec<String> = d
         .iter()
-        .filter(|(_, v, se)| *v > 0.01 && !(*v <= 2.0 * se && *se < 0.01))
+        .filter(|(k, v, se)| {
+            // The heap's level: the GC sawtooth at 1-s samples moves with the allocation
+            // granularity (a request rather than a span), so it is held to 2%.
+            let bar = if k.starts_with("heap_bytes") {
+                0.02
+            } else {
+                0.01
+            };
+            *v > bar && !(*v <= 2.0 * se && *se < 0.01)
+        })
         .map(|(k, v, se)| format!("{k}: {:.2}% (standard error {:.2}%)", v * 100.0, se * 100.0))
         .collect();
     assert!(worst.is_empty(), "{name}: {}", worst.join(", "));
@@ -146,18 +182,18 @@ fn holds(name: &str, seeds: u64) {
 #[test]
 fn jaeger_outage_with_oom_kills() {
     // OOM-killed four times a run: the restarts add noise, hence more replications.
-    holds("jaeger-collector-es-outage.toml", 32);
+    holds("jaeger-collector-es-outage.toml", &[], 32);
 }
 
 #[test]
 fn jaeger_outage_15mib_and_1gib() {
-    holds("jaeger-collector-es-outage-15mib.toml", 12);
-    holds("jaeger-collector-es-outage-1gib.toml", 12);
+    holds("jaeger-collector-es-outage-15mib.toml", &[], 12);
+    holds("jaeger-collector-es-outage-1gib.toml", &[], 12);
 }
 
 #[test]
 fn jaeger_healthy() {
-    holds("jaeger-collector-healthy.toml", 12);
+    holds("jaeger-collector-healthy.toml", &[], 12);
 }
 
 #[test]
@@ -167,8 +203,43 @@ fn otel_collectors() {
         "otelcol-graphql-hive-limiter.toml",
         "otelcol-graphql-hive-persistent.toml",
     ] {
-        holds(name, 12);
+        holds(name, &[], 12);
     }
+}
+
+/// Chunks split by a tiny queue: spans that workers take at once make room for the rest of
+/// their request, as at span resolution (a review found request resolution dropping 30x
+/// more here before admission was interleaved with the workers).
+#[test]
+fn tiny_queues() {
+    holds(
+        "jaeger-collector-healthy.toml",
+        &["collector.queue_size=4", "scenario.duration=\"2m\""],
+        16,
+    );
+    holds(
+        "jaeger-collector-healthy.toml",
+        &[
+            "storage.kind=\"direct\"",
+            "collector.queue_size=5",
+            "scenario.duration=\"50s\"",
+        ],
+        16,
+    );
+}
+
+/// Heavy-tailed span sizes: the request's total is then the sum of its spans' draws.
+#[test]
+fn heavy_tailed_sizes() {
+    holds(
+        "jaeger-collector-es-outage-1gib.toml",
+        &["workload.span_size={ dist = \"lognormal\", mean = \"845B\", sigma = 1.2 }"],
+        8,
+    );
+    // Not held: sizes with rare giant spans (800 B, and 1 MB once in 10,000). Counts, live
+    // bytes and drops agree, but the peak RSS is 5% lower at request resolution: one span's
+    // 4 MB of decode garbage is spread evenly over its request when the request crosses
+    // the GC goal, where span by span it lands whole on top of the heap.
 }
 
 #[test]
