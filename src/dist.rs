@@ -214,6 +214,15 @@ impl<T: UnitValue> DistSpec<T> {
     }
 }
 
+/// The probability of each entry of a cumulative distribution.
+fn probs(cdf: &[f64]) -> impl Iterator<Item = f64> + '_ {
+    cdf.iter().scan(0.0, |prev, &c| {
+        let p = c - *prev;
+        *prev = c;
+        Some(p)
+    })
+}
+
 fn pick(cdf: &[f64], u: f64) -> usize {
     cdf.partition_point(|&c| c < u).min(cdf.len() - 1)
 }
@@ -250,29 +259,13 @@ impl Sampler {
             Sampler::Lognormal { mu, sigma } => (2.0 * mu + 2.0 * sigma * sigma).exp(),
             Sampler::Uniform { lo, hi } => (lo * lo + lo * hi + hi * hi) / 3.0,
             Sampler::Empirical { values, cdf } => {
-                let mut prev = 0.0;
-                values
-                    .iter()
-                    .zip(cdf)
-                    .map(|(v, c)| {
-                        let p = c - prev;
-                        prev = *c;
-                        v * v * p
-                    })
-                    .sum()
+                values.iter().zip(probs(cdf)).map(|(v, p)| v * v * p).sum()
             }
-            Sampler::Histogram { edges, cdf } => {
-                let mut prev = 0.0;
-                cdf.iter()
-                    .enumerate()
-                    .map(|(i, c)| {
-                        let p = c - prev;
-                        prev = *c;
-                        let (a, b) = (edges[i], edges[i + 1]);
-                        p * (a * a + a * b + b * b) / 3.0
-                    })
-                    .sum()
-            }
+            Sampler::Histogram { edges, cdf } => edges
+                .windows(2)
+                .zip(probs(cdf))
+                .map(|(e, p)| p * (e[0] * e[0] + e[0] * e[1] + e[1] * e[1]) / 3.0)
+                .sum(),
             Sampler::Poisson { mean, .. } => mean + mean * mean,
         };
         (second - m * m).max(0.0)
@@ -322,28 +315,13 @@ impl Sampler {
             Sampler::Lognormal { mu, sigma } => (mu + sigma * sigma / 2.0).exp(),
             Sampler::Uniform { lo, hi } => (lo + hi) / 2.0,
             Sampler::Empirical { values, cdf } => {
-                let mut prev = 0.0;
-                values
-                    .iter()
-                    .zip(cdf)
-                    .map(|(v, c)| {
-                        let p = c - prev;
-                        prev = *c;
-                        v * p
-                    })
-                    .sum()
+                values.iter().zip(probs(cdf)).map(|(v, p)| v * p).sum()
             }
-            Sampler::Histogram { edges, cdf } => {
-                let mut prev = 0.0;
-                cdf.iter()
-                    .enumerate()
-                    .map(|(i, c)| {
-                        let p = c - prev;
-                        prev = *c;
-                        p * (edges[i] + edges[i + 1]) / 2.0
-                    })
-                    .sum()
-            }
+            Sampler::Histogram { edges, cdf } => edges
+                .windows(2)
+                .zip(probs(cdf))
+                .map(|(e, p)| p * (e[0] + e[1]) / 2.0)
+                .sum(),
             Sampler::Poisson { mean, .. } => *mean,
         }
     }

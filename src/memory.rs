@@ -790,29 +790,7 @@ mod tests {
 
     #[test]
     fn istio_span_decodes_to_a_few_kilobytes() {
-        let shape = SpanShape {
-            tags: 15,
-            tag_key_bytes: 14,
-            process_tags: 1,
-            references: 1,
-            operation_name_bytes: 40,
-            service_name_bytes: 20,
-        };
-        let sizes = JaegerStructSizes {
-            queue_item: 48,
-            span: 232,
-            key_value: 120,
-            process: 72,
-            span_ref: 64,
-            appended_tags: 2,
-            wire_fixed: 170,
-            wire_per_tag: 6,
-            decode_garbage_per_wire_byte: 4.0,
-            es_doc_fixed: 600,
-            es_key_value: 48,
-            es_json_per_tag: 36,
-        };
-        let m = JaegerSpanModel::new(GO115, shape, sizes);
+        let m = istio_model();
         let b = m.bytes(845);
         // 17 tags -> KeyValue backing of capacity 17 = 2048 B; values ~20 B -> 32 B class.
         assert!(b.domain > 3000 && b.domain < 4000, "{b:?}");

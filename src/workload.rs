@@ -7,7 +7,7 @@
 
 use crate::dist::Sampler;
 use crate::scenario::Workload as WorkloadCfg;
-use crate::scenario::raw::{ArrivalKind, Resolution};
+use crate::scenario::raw::ArrivalKind;
 use crate::sim::{NS_PER_SEC, Nanos, Stream, Streams, from_secs};
 use rand_distr::{Distribution, Exp1, StandardNormal};
 use rand_pcg::Pcg64;
@@ -30,7 +30,8 @@ pub struct Workload {
 }
 
 impl Workload {
-    pub fn new(cfg: &WorkloadCfg, resolution: Resolution, streams: &Streams) -> Self {
+    /// `quadrature` ([`wire_quadrature`]) is given at request resolution only.
+    pub fn new(cfg: &WorkloadCfg, quadrature: Option<&[(u32, f64)]>, streams: &Streams) -> Self {
         Workload {
             arrivals: cfg.arrivals,
             steps: cfg.rate_steps.clone(),
@@ -43,8 +44,7 @@ impl Workload {
             spans_per_request: cfg.spans_per_request.clone(),
             span_size: cfg.span_size.clone(),
             request_duration: cfg.request_duration.clone(),
-            chunk: (resolution == Resolution::Request)
-                .then(|| ChunkSizes::new(&wire_quadrature(&cfg.span_size))),
+            chunk: quadrature.map(ChunkSizes::new),
             rng_arrivals: streams.get(Stream::Arrivals),
             rng_spans: streams.get(Stream::SpansPerRequest),
             rng_sizes: streams.get(Stream::SpanSizes),
@@ -253,7 +253,8 @@ mod tests {
                 span_size: size.clone(),
                 request_duration: None,
             };
-            let mut w = Workload::new(&cfg, Resolution::Request, &Streams::new(5));
+            let q = wire_quadrature(&size);
+            let mut w = Workload::new(&cfg, Some(&q), &Streams::new(5));
             let (m, v) = {
                 let c = w.chunk.as_ref().unwrap();
                 (c.mean, c.var)

@@ -103,7 +103,11 @@ impl Simulation {
             scenario.seed = s;
         }
         let streams = Streams::new(scenario.seed);
-        let workload = Workload::new(&scenario.workload, scenario.resolution, &streams);
+        // At request resolution: the size distribution's quadrature, for the request sums and
+        // the chunk costs alike.
+        let quadrature = (scenario.resolution == Resolution::Request)
+            .then(|| crate::workload::wire_quadrature(&scenario.workload.span_size));
+        let workload = Workload::new(&scenario.workload, quadrature.as_deref(), &streams);
         let storage = scenario
             .storage
             .as_ref()
@@ -111,10 +115,9 @@ impl Simulation {
         let collector = match (&scenario.collector, &scenario.storage) {
             (Some(c), Some(s)) => {
                 let mut col = Collector::new(c, s, &streams, 0);
-                if scenario.resolution == Resolution::Request {
-                    let wires = crate::workload::wire_quadrature(&scenario.workload.span_size);
-                    col.chunk_cost = Some(ChunkCost::fit(&c.span_model, &wires));
-                }
+                col.chunk_cost = quadrature
+                    .as_deref()
+                    .map(|q| ChunkCost::fit(&c.span_model, q));
                 Some(col)
             }
             _ => None,
