@@ -374,6 +374,17 @@ impl NativeHeap {
         let held = if self.retain { self.high } else { self.live };
         self.fixed + (held as f64 * (1.0 + self.overhead)) as u64
     }
+
+    /// The least RSS the process can hold: every page above the live bytes given back to the
+    /// OS. With `retain`, [`Self::rss`] is the other end: glibc trims only the top of its heap,
+    /// and only when a free coalesces into a large chunk; chunks parked in the fastbins and
+    /// thread caches block that. Where a drained process lands between the two depends on
+    /// how its threads' frees and allocations interleave, and differs from one run of the same
+    /// program to the next (validation/README.md).
+    #[inline]
+    pub fn rss_floor(&self) -> u64 {
+        self.fixed + (self.live as f64 * (1.0 + self.overhead)) as u64
+    }
 }
 
 /// Shape of the spans a pipeline carries: what a user can count on one span in a trace UI.
@@ -603,6 +614,21 @@ impl ChunkCost {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_native_heap_keeps_its_high_water_and_can_fall_to_its_floor() {
+        let mut h = super::NativeHeap::new(1000, 0.5, true);
+        h.alloc(400);
+        assert_eq!((h.rss(), h.rss_floor()), (1600, 1600));
+        h.transient(200);
+        h.free(300);
+        // Retained: the high-water mark (600 with the transient); the floor: what is live.
+        assert_eq!((h.rss(), h.rss_floor()), (1900, 1150));
+        let mut g = super::NativeHeap::new(1000, 0.5, false);
+        g.alloc(400);
+        g.free(300);
+        assert_eq!((g.rss(), g.rss_floor()), (1150, 1150));
+    }
+
     use super::*;
 
     const GO115: GoVersion = GoVersion(1, 15);

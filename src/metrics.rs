@@ -159,9 +159,12 @@ pub struct Sample {
     pub downstream_up: bool,
     /// Wire bytes held on disk (an OpenTelemetry Collector persistent queue).
     pub disk_bytes: u64,
+    /// The least RSS the process can hold now: `rss_bytes` with every free page given back
+    /// (a native heap's trim); equal to `rss_bytes` where the model has no such freedom.
+    pub rss_floor_bytes: u64,
 }
 
-pub const SAMPLE_HEADER: [&str; 18] = [
+pub const SAMPLE_HEADER: [&str; 19] = [
     "t_s",
     "component",
     "up",
@@ -180,6 +183,7 @@ pub const SAMPLE_HEADER: [&str; 18] = [
     "spans_held",
     "downstream_up",
     "disk_bytes",
+    "rss_floor_bytes",
 ];
 
 impl Sample {
@@ -203,6 +207,7 @@ impl Sample {
             self.spans_held.to_string(),
             u8::from(self.downstream_up).to_string(),
             self.disk_bytes.to_string(),
+            self.rss_floor_bytes.to_string(),
         ]
     }
 }

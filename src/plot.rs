@@ -523,6 +523,11 @@ fn draw_validation<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, t: &Table)
         t.num("simulated_low_bytes")?,
         t.num("simulated_high_bytes")?,
     );
+    // The allocator's floor lowers the band where the model has one (older files lack it).
+    let floor = t
+        .num("simulated_floor_bytes")
+        .unwrap_or_else(|_| lo.clone());
+    let lo: Vec<f64> = lo.iter().zip(&floor).map(|(a, b)| a.min(*b)).collect();
     let mut names: Vec<&String> = files.iter().collect();
     names.dedup();
     let panels = root.split_evenly((names.len(), 1));
@@ -552,7 +557,7 @@ fn draw_validation<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, t: &Table)
         chart
             .draw_series(std::iter::once(Polygon::new(band, c.mix(0.2).filled())))
             .map_err(e)?
-            .label("simulated band (replications)")
+            .label("simulated band (replications, allocator floor)")
             .legend(move |(x, y)| {
                 Rectangle::new([(x, y - 5), (x + 18, y + 5)], c.mix(0.2).filled())
             });

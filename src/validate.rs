@@ -10,8 +10,13 @@
 //!
 //! Metrics (anchors §C): RMSE, MAPE, max absolute error, error at the peak, time to plateau
 //! (first time the curve is within 2% of its range from its maximum), first drop where both
-//! sides have one, and the share of the measured points inside the simulation's replication
-//! band (min..max over replications).
+//! sides have one, and the share of the measured points inside the simulation's band: min..max
+//! over replications, its low end lowered to the allocator's floor where the model has one (a
+//! native heap that may or may not give freed pages back, `rss_floor_bytes`).
+//!
+//! Replicate recordings of one setup (`--measured` repeated) are each compared, and so is
+//! their per-time median: a program whose memory differs from run to run is judged by its
+//! typical run, and each recording by the band.
 //!
 //! Calibration minimises the mean MAPE over the measured runs with Nelder-Mead (argmin) on a
 //! log scale, within bounds (default: the scenario's value / 10 .. x 10).
@@ -36,6 +41,8 @@ pub struct SimCurve {
     pub mean: Vec<f64>,
     pub lo: Vec<f64>,
     pub hi: Vec<f64>,
+    /// Per sample time, the lowest RSS the process could hold (min over replications).
+    pub floor: Vec<f64>,
     pub first_drop: Option<f64>,
 }
 
@@ -60,12 +67,12 @@ pub fn simulate(sc: &Scenario, component: &str, replications: u64) -> SimCurve {
             Simulation::new(sc, Some(seed)).run()
         })
         .collect();
-    let rows = |i: usize| -> Vec<(f64, f64)> {
+    let rows = |i: usize| -> Vec<(f64, f64, f64)> {
         runs[i]
             .samples
             .iter()
             .filter(|s| s.component == component)
-            .map(|s| (secs(s.t), s.rss_bytes as f64))
+            .map(|s| (secs(s.t), s.rss_bytes as f64, s.rss_floor_bytes as f64))
             .collect()
     };
     let first = rows(0);
@@ -74,13 +81,15 @@ pub fn simulate(sc: &Scenario, component: &str, replications: u64) -> SimCurve {
         mean: vec![0.0; first.len()],
         lo: vec![f64::INFINITY; first.len()],
         hi: vec![0.0; first.len()],
+        floor: vec![f64::INFINITY; first.len()],
         first_drop: None,
     };
     for i in 0..runs.len() {
-        for (k, (_, v)) in rows(i).into_iter().enumerate().take(first.len()) {
+        for (k, (_, v, f)) in rows(i).into_iter().enumerate().take(first.len()) {
             curve.mean[k] += v / runs.len() as f64;
             curve.lo[k] = curve.lo[k].min(v);
             curve.hi[k] = curve.hi[k].max(v);
+            curve.floor[k] = curve.floor[k].min(f);
         }
     }
     // The first span dropped because a buffer was full (the measured `spans_dropped` of an
@@ -138,6 +147,7 @@ pub struct Comparison {
     pub simulated: Vec<f64>,
     pub lo: Vec<f64>,
     pub hi: Vec<f64>,
+    pub floor: Vec<f64>,
     pub rmse: f64,
     pub mape: f64,
     pub max_abs: f64,
@@ -175,6 +185,7 @@ pub fn compare(m: &Series, sim: &SimCurve, offset: f64) -> Option<Comparison> {
         simulated: vec![],
         lo: vec![],
         hi: vec![],
+        floor: vec![],
         rmse: 0.0,
         mape: 0.0,
         max_abs: 0.0,
@@ -195,6 +206,7 @@ pub fn compare(m: &Series, sim: &SimCurve, offset: f64) -> Option<Comparison> {
         c.simulated.push(sim.mean[k]);
         c.lo.push(sim.lo[k]);
         c.hi.push(sim.hi[k]);
+        c.floor.push(sim.floor[k]);
     }
     let n = c.t.len();
     if n < 2 {
@@ -206,9 +218,10 @@ pub fn compare(m: &Series, sim: &SimCurve, offset: f64) -> Option<Comparison> {
         se += e * e;
         ape += e.abs() / c.measured[k].max(1.0);
         c.max_abs = c.max_abs.max(e.abs());
-        // The band, widened by 0.5% for a deterministic model (min = max).
+        // The band down to the floor, widened by 0.5% for a deterministic model (min = max).
         let slack = 0.005 * c.hi[k];
-        if c.measured[k] >= c.lo[k] - slack && c.measured[k] <= c.hi[k] + slack {
+        let lo = c.lo[k].min(c.floor[k]);
+        if c.measured[k] >= lo - slack && c.measured[k] <= c.hi[k] + slack {
             inside += 1;
         }
     }
@@ -273,9 +286,11 @@ impl MeasuredArgs {
 pub struct ValidateArgs {
     /// Scenario file (TOML)
     pub scenario: PathBuf,
-    /// Measured memory series: CSV or Prometheus query_range JSON
+    /// Measured memory series: CSV or Prometheus query_range JSON. Repeat it for replicate
+    /// recordings of this setup: each is compared, and so is their per-time median, which
+    /// --tolerance then checks
     #[arg(long, required = true)]
-    pub measured: PathBuf,
+    pub measured: Vec<PathBuf>,
     #[command(flatten)]
     pub input: MeasuredArgs,
     /// Override a scenario field: --set PATH=VALUE (repeatable)
@@ -296,13 +311,15 @@ pub struct ValidateArgs {
 }
 
 const VALIDATE_HELP: &str = "\
-Writes validation.csv (time, measured and simulated RSS, the replication band, the error) and
-validation_summary.csv (RMSE, MAPE, max error, peak error, time to plateau, first drop, share
-inside the band).
+Writes validation.csv (time, measured and simulated RSS, the replication band, the allocator's
+floor, the error) and validation_summary.csv (RMSE, MAPE, max error, peak error, time to
+plateau, first drop, share inside the band), one block per recording and, with several, one
+for their median.
 
 Examples:
   tracesim validate models/validation/otel-rs-bsp.toml --measured ../shared/measurements/rs_hang_r2000_p1k_q200k.csv --tolerance 10%
-  tracesim validate s.toml --measured prometheus.json --label pod=jaeger-collector-0 --offset -120";
+  tracesim validate s.toml --measured prometheus.json --label pod=jaeger-collector-0 --offset -120
+  tracesim validate s.toml --measured run1.csv --measured run2.csv --measured run3.csv --tolerance 10%";
 
 fn parse_fraction(s: &str) -> Result<f64, Failure> {
     let t = s.trim();
@@ -399,18 +416,20 @@ fn curve_rows(c: &Comparison) -> impl Iterator<Item = Vec<String>> + '_ {
             format!("{:.0}", c.simulated[k]),
             format!("{:.0}", c.lo[k]),
             format!("{:.0}", c.hi[k]),
+            format!("{:.0}", c.floor[k]),
             format!("{:.0}", c.simulated[k] - c.measured[k]),
         ]
     })
 }
 
-const CURVE_HEADER: [&str; 7] = [
+const CURVE_HEADER: [&str; 8] = [
     "file",
     "t_s",
     "measured_bytes",
     "simulated_bytes",
     "simulated_low_bytes",
     "simulated_high_bytes",
+    "simulated_floor_bytes",
     "error_bytes",
 ];
 
@@ -446,7 +465,7 @@ fn print_comparison(c: &Comparison) {
         );
     }
     println!(
-        "  band          {:.0}% of measured points inside the replication band",
+        "  band          {:.0}% of measured points inside the simulated band (replications, down to the allocator's floor)",
         c.inside_band * 100.0
     );
 }
@@ -460,24 +479,43 @@ pub fn cmd_validate(a: ValidateArgs) -> Result<(), Failure> {
     let loaded = scenario::load(&a.scenario, &a.overrides)?;
     let sc = &loaded.scenario;
     let component = pick_component(sc, &a.input.component)?;
-    let m = read_measured(&a.measured, &opts, a.input.skip)?;
+    let measured = a
+        .measured
+        .iter()
+        .map(|p| read_measured(p, &opts, a.input.skip))
+        .collect::<Result<Vec<_>, _>>()?;
     let sim = simulate(sc, component, a.replications);
-    let offset = align(sc, &m, &sim, a.input.offset);
-    let c = compare(&m, &sim, offset).ok_or_else(|| {
-        usage(format!(
-            "the measurement ({:.0} s) and the simulation ({:.0} s) do not overlap with offset {offset:+.1} s",
-            m.duration(),
-            secs(sc.duration)
-        ))
-    })?;
+    let mut cs = vec![];
+    for m in &measured {
+        let offset = align(sc, m, &sim, a.input.offset);
+        cs.push(compare(m, &sim, offset).ok_or_else(|| {
+            usage(format!(
+                "{}: the measurement ({:.0} s) and the simulation ({:.0} s) do not overlap with offset {offset:+.1} s",
+                m.file,
+                m.duration(),
+                secs(sc.duration)
+            ))
+        })?);
+    }
+    if cs.len() > 1 {
+        let median = median_series(&cs).ok_or_else(|| {
+            usage("the recordings share fewer than two aligned points: are they of one setup?")
+        })?;
+        cs.push(compare(&median, &sim, 0.0).expect("on the simulation's grid"));
+    }
+    // The check applies to the typical run: the one recording, or the replicates' median.
+    let c = cs.last().expect("at least one");
     let out = a
         .out
         .clone()
         .unwrap_or_else(|| crate::cli::default_out(&a.scenario, "validate"));
-    let curve = crate::output::csv_bytes(&CURVE_HEADER.map(String::from), curve_rows(&c))?;
+    let curve = crate::output::csv_bytes(
+        &CURVE_HEADER.map(String::from),
+        cs.iter().flat_map(curve_rows),
+    )?;
     let summary = crate::output::csv_bytes(
         &SUMMARY_HEADER.map(String::from),
-        std::iter::once(summary_row(&c)),
+        cs.iter().map(summary_row),
     )?;
     crate::output::write_folder(
         &out,
@@ -486,7 +524,9 @@ pub fn cmd_validate(a: ValidateArgs) -> Result<(), Failure> {
             ("validation_summary.csv", summary),
         ],
     )?;
-    print_comparison(&c);
+    for c in &cs {
+        print_comparison(c);
+    }
     println!(
         "  wrote         {}/{{validation.csv, validation_summary.csv}}",
         out.display()
@@ -510,6 +550,46 @@ pub fn cmd_validate(a: ValidateArgs) -> Result<(), Failure> {
         println!("  check         within {:.1}%", tol * 100.0);
     }
     Ok(())
+}
+
+/// The per-time median of several recordings of one setup, each already aligned on the
+/// simulation's grid, where all of them have a point.
+pub fn median_series(cs: &[Comparison]) -> Option<Series> {
+    let median = |mut v: Vec<f64>| -> f64 {
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        }
+    };
+    let (first, rest) = cs.split_first()?;
+    let mut out = Series {
+        file: format!("median of {} recordings", cs.len()),
+        t: vec![],
+        bytes: vec![],
+        first_drop: None,
+    };
+    for (k, &t) in first.t.iter().enumerate() {
+        let mut v = vec![first.measured[k]];
+        for c in rest {
+            // Both lie on the simulation's grid: equal times are the same float.
+            match c.t.binary_search_by(|x| x.total_cmp(&t)) {
+                Ok(i) => v.push(c.measured[i]),
+                Err(_) => break,
+            }
+        }
+        if v.len() == cs.len() {
+            out.t.push(t);
+            out.bytes.push(median(v));
+        }
+    }
+    let drops: Vec<f64> = cs.iter().filter_map(|c| c.first_drop_measured).collect();
+    if drops.len() == cs.len() {
+        out.first_drop = Some(median(drops));
+    }
+    (out.t.len() >= 2).then_some(out)
 }
 
 // ---- calibrate ----
@@ -910,4 +990,54 @@ pub fn cmd_calibrate(a: CalibrateArgs) -> Result<(), Failure> {
         out.display()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flat_sim(n: usize) -> SimCurve {
+        SimCurve {
+            t: (0..n).map(|k| k as f64).collect(),
+            mean: vec![100.0; n],
+            lo: vec![100.0; n],
+            hi: vec![100.0; n],
+            floor: vec![10.0; n],
+            first_drop: None,
+        }
+    }
+
+    fn rec(name: &str, t: &[f64], v: f64, drop: Option<f64>) -> Series {
+        Series {
+            file: name.into(),
+            t: t.to_vec(),
+            bytes: vec![v; t.len()],
+            first_drop: drop,
+        }
+    }
+
+    #[test]
+    fn the_median_takes_the_middle_where_all_recordings_have_a_point() {
+        let sim = flat_sim(10);
+        let all: Vec<f64> = (0..10).map(|k| k as f64).collect();
+        let cs: Vec<Comparison> = [
+            rec("a", &all, 50.0, Some(3.0)),
+            rec("b", &all, 100.0, Some(4.0)),
+            rec("c", &all[..6], 90.0, Some(8.0)),
+        ]
+        .iter()
+        .map(|m| compare(m, &sim, 0.0).unwrap())
+        .collect();
+        let m = median_series(&cs).unwrap();
+        assert_eq!(m.t, all[..6].to_vec(), "only where all three have a point");
+        assert!(m.bytes.iter().all(|&v| v == 90.0));
+        assert_eq!(m.first_drop, Some(4.0));
+        let even = median_series(&cs[..2]).unwrap();
+        assert!(even.bytes.iter().all(|&v| v == 75.0));
+        assert_eq!(even.first_drop, Some(3.5));
+        // The floor widens the band: 50 is inside [floor 10, 100], 5 is not.
+        assert_eq!(cs[0].inside_band, 1.0);
+        let low = compare(&rec("d", &all, 5.0, None), &sim, 0.0).unwrap();
+        assert_eq!(low.inside_band, 0.0);
+    }
 }

@@ -5,6 +5,11 @@ with `tracesim measure`. Writes recordings/<name>.csv and a JSON sidecar with th
 
     python3 validation/run_experiment.py            # all runs (~5 minutes)
     python3 validation/run_experiment.py NAME ...   # some of them
+    python3 validation/run_experiment.py --repeat 2..5 NAME ...   # replicates NAME_rep2..NAME_rep5
+
+The runs through a recovery are recorded five times (the first without a suffix): how much
+memory glibc gives back after the drain differs from one run of the same program to the next
+(validation/README.md).
 
 Needs the release build of tracesim (cargo build --release) and cargo for the harness.
 """
@@ -31,7 +36,7 @@ RUNS = {
 ATTRS, ATTR_SIZE = 8, 128
 
 
-def run(name, cfg, port):
+def run(name, cfg, port, out_name=None):
     sink = [sys.executable, os.path.join(HERE, "sink.py"), "--port", str(port), "--mode", cfg["mode"],
             "--run-for", str(cfg["duration"] + cfg["tail"] + 30)]
     lo, hi = cfg["down"]
@@ -39,7 +44,8 @@ def run(name, cfg, port):
     harness = [HARNESS, "--rate", str(cfg["rate"]), "--attrs", str(ATTRS), "--attr-size", str(ATTR_SIZE),
                "--queue", str(cfg["queue"]), "--duration", str(cfg["duration"]), "--tail", str(cfg["tail"]),
                "--endpoint", f"http://127.0.0.1:{port}/v1/traces"]
-    out = os.path.join(HERE, "recordings", name + ".csv")
+    out_name = out_name or name
+    out = os.path.join(HERE, "recordings", out_name + ".csv")
     s = subprocess.Popen(sink)
     time.sleep(1.0)  # the sink listens before the program starts (both clocks start together)
     t0 = time.time()
@@ -47,23 +53,31 @@ def run(name, cfg, port):
     wall = time.time() - t0
     s.kill()
     s.wait()
-    meta = dict(name=name, software="opentelemetry_sdk 0.33.1 BatchSpanProcessor + opentelemetry-otlp 0.33.1 "
+    meta = dict(name=out_name, run=name, software="opentelemetry_sdk 0.33.1 BatchSpanProcessor + opentelemetry-otlp 0.33.1 "
                 "(http-proto, reqwest blocking), exporter timeout 10 s, other settings SDK defaults",
                 config=dict(cfg, attrs=ATTRS, attr_value_bytes=ATTR_SIZE, sink_mode=cfg["mode"],
                             down_window_s=list(cfg["down"])),
                 harness=harness, sink=sink, recorder="tracesim measure --interval 100ms (VmRSS of the process tree)",
                 wall_s=round(wall, 2), machine=dict(cpus=os.cpu_count(), kernel=platform.release()))
-    with open(os.path.join(HERE, "recordings", name + ".json"), "w") as f:
+    with open(os.path.join(HERE, "recordings", out_name + ".json"), "w") as f:
         json.dump(meta, f, indent=2)
         f.write("\n")
 
 
 def main():
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=HARNESS_DIR, check=True)
-    names = sys.argv[1:] or list(RUNS)
-    for i, n in enumerate(names):
-        print(f"[{i + 1}/{len(names)}] {n}", flush=True)
-        run(n, RUNS[n], 24600 + i)
+    args = sys.argv[1:]
+    reps = [1]
+    if args[:1] == ["--repeat"]:
+        lo, _, hi = args[1].partition("..")
+        reps = list(range(int(lo), int(hi or lo) + 1))
+        args = args[2:]
+    names = args or list(RUNS)
+    jobs = [(n, k) for n in names for k in reps]
+    for i, (n, k) in enumerate(jobs):
+        out = n if k == 1 else f"{n}_rep{k}"
+        print(f"[{i + 1}/{len(jobs)}] {out}", flush=True)
+        run(n, RUNS[n], 24600 + i, out)
 
 
 if __name__ == "__main__":

@@ -340,6 +340,7 @@ impl Simulation {
                 spans_held: held,
                 downstream_up,
                 disk_bytes: 0,
+                rss_floor_bytes: if t.up { t.heap.rss_floor() } else { 0 },
             });
         }
         if let Some(c) = &self.collector {
@@ -362,6 +363,7 @@ impl Simulation {
                 spans_held: held,
                 downstream_up: self.storage.as_ref().is_none_or(|s| s.reachable(now)),
                 disk_bytes: 0,
+                rss_floor_bytes: if c.up { c.heap.rss() } else { 0 },
             });
         }
         if let Some(c) = &self.otelcol {
@@ -384,6 +386,7 @@ impl Simulation {
                 spans_held: held,
                 downstream_up: self.storage.as_ref().is_none_or(|s| s.reachable(now)),
                 disk_bytes: c.disk_bytes,
+                rss_floor_bytes: if c.up { c.heap.rss() } else { 0 },
             });
         }
         let next = now + self.scenario.sample_interval;

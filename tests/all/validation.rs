@@ -3,7 +3,9 @@
 
 use tracesim::measured::{self, ReadOptions};
 use tracesim::scenario;
-use tracesim::validate::{Comparison, Problem, Run, compare, fit, fit_param, simulate};
+use tracesim::validate::{
+    Comparison, Problem, Run, compare, fit, fit_param, median_series, simulate,
+};
 
 const MODEL: &str = "models/validation/otel-rs-bsp.toml";
 
@@ -24,6 +26,21 @@ fn calibrate_and_predict(
     predict: &[(&str, Vec<String>)],
     fit_paths: &[&str],
 ) -> (Vec<Comparison>, Vec<Comparison>) {
+    let predict: Vec<(Vec<String>, Vec<String>)> = predict
+        .iter()
+        .map(|(f, o)| (vec![f.to_string()], o.clone()))
+        .collect();
+    let (fitted, predicted) = calibrate_and_predict_replicates(train, &predict, fit_paths);
+    (fitted, predicted.into_iter().flatten().collect())
+}
+
+/// As [`calibrate_and_predict`], where each prediction is held to one or several recordings
+/// of its setup: every recording is compared, and with several their median is appended.
+fn calibrate_and_predict_replicates(
+    train: &[(&str, Vec<String>)],
+    predict: &[(Vec<String>, Vec<String>)],
+    fit_paths: &[&str],
+) -> (Vec<Comparison>, Vec<Vec<Comparison>>) {
     let text = std::fs::read_to_string(root(MODEL)).unwrap();
     let runs: Vec<Run> = train
         .iter()
@@ -50,20 +67,30 @@ fn calibrate_and_predict(
     let sets: Vec<String> = params.iter().zip(&x).map(|(p, v)| p.set(*v)).collect();
     let predicted = predict
         .iter()
-        .map(|(f, o)| {
+        .map(|(files, o)| {
             let mut all = o.clone();
             all.extend(sets.iter().cloned());
             let t = scenario::apply_overrides(MODEL, &text, &all).unwrap();
             let sc = scenario::parse(MODEL, &t).unwrap();
             let sim = simulate(&sc, "tracer", 1);
-            let m = series(f);
-            let off = if sc.agent.as_ref().unwrap().outages[0].start > 0 {
-                tracesim::validate::rise_start(&sim.t, &sim.mean)
-                    - tracesim::validate::rise_start(&m.t, &m.bytes)
-            } else {
-                0.0
-            };
-            compare(&m, &sim, off).unwrap()
+            let mut cs: Vec<Comparison> = files
+                .iter()
+                .map(|f| {
+                    let m = series(f);
+                    let off = if sc.agent.as_ref().unwrap().outages[0].start > 0 {
+                        tracesim::validate::rise_start(&sim.t, &sim.mean)
+                            - tracesim::validate::rise_start(&m.t, &m.bytes)
+                    } else {
+                        0.0
+                    };
+                    compare(&m, &sim, off).unwrap()
+                })
+                .collect();
+            if cs.len() > 1 {
+                let median = median_series(&cs).unwrap();
+                cs.push(compare(&median, &sim, 0.0).unwrap());
+            }
+            cs
         })
         .collect();
     (fitted, predicted)
@@ -219,18 +246,27 @@ fn own_recordings_calibrate_on_one_predict_the_others() {
         o
     };
     let train = format!("{d}/hang_r1000_q50k.csv");
-    let hang4k = format!("{d}/hang_r4000_q100k.csv");
-    let refused = format!("{d}/refused_r2000_q100k.csv");
-    let recover = format!("{d}/hang_recover_r2000_q20k.csv");
-    let (fitted, predicted) = calibrate_and_predict(
+    // The runs through a recovery were recorded five times each (run_experiment.py --repeat).
+    let replicates = |name: &str| -> Vec<String> {
+        std::iter::once(format!("{d}/{name}.csv"))
+            .chain((2..=5).map(|k| format!("{d}/{name}_rep{k}.csv")))
+            .collect()
+    };
+    let (fitted, predicted) = calibrate_and_predict_replicates(
         &[(&train, run("1000/s", 50_000, 70, None))],
         &[
-            (&hang4k, run("4000/s", 100_000, 40, None)),
             (
-                &refused,
+                vec![format!("{d}/hang_r4000_q100k.csv")],
+                run("4000/s", 100_000, 40, None),
+            ),
+            (
+                replicates("refused_r2000_q100k"),
                 run("2000/s", 100_000, 70, Some(("15s", "refuse"))),
             ),
-            (&recover, run("2000/s", 20_000, 70, Some(("15s", "hang")))),
+            (
+                replicates("hang_recover_r2000_q20k"),
+                run("2000/s", 20_000, 70, Some(("15s", "hang"))),
+            ),
         ],
         &[
             "tracer.memory.queue_slot",
@@ -239,25 +275,62 @@ fn own_recordings_calibrate_on_one_predict_the_others() {
     );
     assert!(fitted[0].mape < 0.02, "the fit itself: {}", fitted[0].mape);
     // Another rate and queue size, hung: the whole curve.
-    assert_close(&predicted[0], 0.10);
-    // Through the outages: the peak, and the curve until the outage ends (45 s). After the
-    // recovery glibc handed part (refused) or all (hang) of the drained queue's pages back
-    // to the OS, which the model (RSS at the high-water mark) does not predict.
-    for c in &predicted[1..] {
-        assert!(
-            c.peak_error().abs() <= 0.10,
-            "{}: peak {}",
-            c.file,
-            c.peak_error()
+    assert_close(&predicted[0][0], 0.10);
+    for setup in &predicted[1..] {
+        let (median, each) = setup.split_last().unwrap();
+        // The replicates' median is reported, not held: after the recovery the real program
+        // does not repeat itself (validation/README.md), and the model's curve is the
+        // high-water end of its band.
+        eprintln!(
+            "{}: MAPE {:.2}%, peak {:+.2}%",
+            median.file,
+            median.mape * 100.0,
+            median.peak_error() * 100.0
         );
-        let until: Vec<usize> = (0..c.t.len()).filter(|&k| c.t[k] <= 45.0).collect();
-        let mape = until
-            .iter()
-            .map(|&k| (c.simulated[k] - c.measured[k]).abs() / c.measured[k])
-            .sum::<f64>()
-            / until.len() as f64;
-        eprintln!("{}: MAPE until 45 s {:.2}%", c.file, mape * 100.0);
-        assert!(mape <= 0.10, "{}: MAPE until the recovery {mape}", c.file);
+        assert!(
+            median.t.len() + 2 >= each[0].t.len(),
+            "the replicates align"
+        );
+        for c in each {
+            // Every recording: the peak, and the curve until the outage ends (45 s).
+            assert!(
+                c.peak_error().abs() <= 0.10,
+                "{}: peak {}",
+                c.file,
+                c.peak_error()
+            );
+            let until: Vec<usize> = (0..c.t.len()).filter(|&k| c.t[k] <= 45.0).collect();
+            let mape = until
+                .iter()
+                .map(|&k| (c.simulated[k] - c.measured[k]).abs() / c.measured[k])
+                .sum::<f64>()
+                / until.len() as f64;
+            // After it, how much glibc gives back differs from run to run (none, part or
+            // all of the drained queue's pages): every recording stays between the model's
+            // floor (all given back) and its high-water mark, within the 10% bar.
+            let after: Vec<usize> = (0..c.t.len()).filter(|&k| c.t[k] > 47.0).collect();
+            let outside = after
+                .iter()
+                .filter(|&&k| {
+                    c.measured[k] < 0.90 * c.floor[k].min(c.lo[k]) || c.measured[k] > 1.10 * c.hi[k]
+                })
+                .count();
+            eprintln!(
+                "{}: MAPE until 45 s {:.2}%, whole {:.2}%, peak {:+.2}%, {} of {} points after the recovery outside the band",
+                c.file,
+                mape * 100.0,
+                c.mape * 100.0,
+                c.peak_error() * 100.0,
+                outside,
+                after.len()
+            );
+            assert!(mape <= 0.10, "{}: MAPE until the recovery {mape}", c.file);
+            assert_eq!(
+                outside, 0,
+                "{}: outside the band after the recovery",
+                c.file
+            );
+        }
     }
 }
 
@@ -297,4 +370,88 @@ fn measure_records_a_process_tree_and_validate_reads_it() {
             .unwrap()
             .starts_with("t_s,rss_bytes\n")
     );
+}
+
+/// Replicate recordings: each is compared, then their per-time median, which the tolerance
+/// checks. Two recordings that release their memory after the recovery and three that keep it:
+/// the median keeps it, as the model's curve does, and every recording stays in the band that
+/// reaches down to the allocator's floor.
+#[test]
+fn validate_compares_replicates_and_their_median() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_tracesim");
+    let d = root("validation/recordings");
+    let files: Vec<String> = ["", "_rep2", "_rep3", "_rep4", "_rep5"]
+        .iter()
+        .map(|r| format!("{d}/refused_r2000_q100k{r}.csv"))
+        .collect();
+    let mut cmd = std::process::Command::new(bin);
+    cmd.args([
+        "validate",
+        &root(MODEL),
+        "--skip",
+        "1",
+        "--replications",
+        "2",
+    ])
+    .args([
+        "--set",
+        "workload.rate=2000/s",
+        "--set",
+        "tracer.max_queue_size=100000",
+    ])
+    .args(["--set", "workload.rate_schedule=[{at=\"70s\",rate=0}]"])
+    .args(["--set", "scenario.duration=75s"])
+    .args([
+        "--set",
+        "agent.outages=[{start=\"15s\",duration=\"30s\",mode=\"refuse\"}]",
+    ])
+    .args(["--tolerance", "10%", "--out"])
+    .arg(dir.path());
+    for f in &files {
+        cmd.args(["--measured", f]);
+    }
+    let o = cmd.output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary = std::fs::read_to_string(dir.path().join("validation_summary.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = summary
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(rows.len(), 6, "{summary}");
+    assert_eq!(rows[5][0], "median of 5 recordings");
+    let mape = |r: &Vec<&str>| r[4].parse::<f64>().unwrap();
+    // The two runs that gave memory back are far from the high-water curve; the median is not.
+    assert!(mape(&rows[0]) > 0.2 && mape(&rows[4]) > 0.2, "{summary}");
+    assert!(mape(&rows[5]) < 0.1, "{summary}");
+    // The curve file has every recording and the median, with the allocator's floor, which
+    // after the drain lies far below the high-water mark (the queue's pages).
+    let curve = std::fs::read_to_string(dir.path().join("validation.csv")).unwrap();
+    let header: Vec<&str> = curve.lines().next().unwrap().split(',').collect();
+    let col = |n: &str| header.iter().position(|h| *h == n).unwrap();
+    let (fl, hi, t) = (
+        col("simulated_floor_bytes"),
+        col("simulated_high_bytes"),
+        col("t_s"),
+    );
+    let last: Vec<&str> = curve.lines().last().unwrap().split(',').collect();
+    assert!(last[0].starts_with("median"));
+    assert!(last[t].parse::<f64>().unwrap() > 60.0);
+    let (f, h) = (
+        last[fl].parse::<f64>().unwrap(),
+        last[hi].parse::<f64>().unwrap(),
+    );
+    assert!(f < 0.5 * h, "floor {f} vs high-water {h}");
+    // A recording that does not overlap is an input error naming the file, with no output.
+    let out2 = dir.path().join("none");
+    let o = std::process::Command::new(bin)
+        .args(["validate", &root(MODEL), "--offset", "100000"])
+        .args(["--measured", &files[0], "--measured", &files[1], "--out"])
+        .arg(&out2)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("refused_r2000_q100k.csv"));
+    assert!(!out2.exists());
 }
