@@ -320,13 +320,23 @@ fn check_tracer(c: &TracerCase, r: &RunResult) {
             if x.up {
                 assert!(x.rss_bytes >= 5 * 1024 * 1024, "rss below baseline");
                 assert!(x.heap_bytes >= x.live_bytes);
+                // The floor holds what is live, no more than the retained RSS.
+                assert!(x.rss_floor_bytes <= x.rss_bytes, "floor above rss");
+                assert!(x.rss_floor_bytes >= 5 * 1024 * 1024, "floor below baseline");
                 if let Some(b) = t.memory_bound {
                     assert!(x.rss_bytes <= b, "rss {} above its bound {b}", x.rss_bytes);
                 }
             } else {
                 assert_eq!(x.rss_bytes, 0);
+                assert_eq!(x.rss_floor_bytes, 0);
                 assert_eq!(x.queue_items + x.worker_items + x.bulk_items, 0);
             }
+        }
+        for x in rows.iter().filter(|x| x.component != "tracer") {
+            assert_eq!(
+                x.rss_floor_bytes, x.rss_bytes,
+                "a Go heap has no separate floor"
+            );
         }
         if let Some(p) = prev {
             assert!(s.t > p.t, "time went backwards");
