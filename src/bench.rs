@@ -90,6 +90,22 @@ fn one_run(bench: &'static str, sc: &Scenario) -> Row {
     }
 }
 
+/// The healthy collector at 45,000 spans/s (4 bulk workers, 2 GiB) at `resolution`.
+fn jaeger_45k_1h(bench: &'static str, resolution: &str, duration: &str) -> Result<Row, Failure> {
+    let resolution = format!("scenario.resolution=\"{resolution}\"");
+    let sc = load(
+        HEALTHY,
+        &[
+            "workload.rate=\"5190/s\"",
+            duration,
+            "storage.bulk.workers=4",
+            "collector.memory.limit=\"2GiB\"",
+            &resolution,
+        ],
+    )?;
+    Ok(one_run(bench, &sc))
+}
+
 /// Schedules and pops `n` events with exponential delays (mean 1 ms), keeping ~1,000
 /// pending: the event list's throughput alone.
 fn event_queue(n: u64) -> Row {
@@ -176,31 +192,8 @@ fn run_bench(name: &str, quick: bool) -> Result<Row, Failure> {
             "jaeger_outage_1300_20m",
             &load(ES_OUTAGE, &[&dur("20m", "2m")])?,
         ),
-        "jaeger_45k_1h" | "jaeger_45k_1h_span" => {
-            let bench = if name == "jaeger_45k_1h" {
-                "jaeger_45k_1h"
-            } else {
-                "jaeger_45k_1h_span"
-            };
-            let resolution = if name == "jaeger_45k_1h" {
-                "scenario.resolution=\"request\""
-            } else {
-                "scenario.resolution=\"span\""
-            };
-            one_run(
-                bench,
-                &load(
-                    HEALTHY,
-                    &[
-                        "workload.rate=\"5190/s\"",
-                        &dur("1h", "1m"),
-                        "storage.bulk.workers=4",
-                        "collector.memory.limit=\"2GiB\"",
-                        resolution,
-                    ],
-                )?,
-            )
-        }
+        "jaeger_45k_1h" => jaeger_45k_1h("jaeger_45k_1h", "request", &dur("1h", "1m"))?,
+        "jaeger_45k_1h_span" => jaeger_45k_1h("jaeger_45k_1h_span", "span", &dur("1h", "1m"))?,
         "istio_datadog" => one_run("istio_datadog", &load(ISTIO, &[&dur("25m", "2m")])?),
         "otelcol_kyma" => one_run("otelcol_kyma", &load(KYMA, &[&dur("16m", "2m")])?),
         "sweep_1000_threads_1" => sweep_1000("sweep_1000_threads_1", 1, quick)?,

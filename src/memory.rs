@@ -614,24 +614,24 @@ impl ChunkCost {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    const GO115: GoVersion = GoVersion(1, 15);
+
     #[test]
     fn a_native_heap_keeps_its_high_water_and_can_fall_to_its_floor() {
-        let mut h = super::NativeHeap::new(1000, 0.5, true);
+        let mut h = NativeHeap::new(1000, 0.5, true);
         h.alloc(400);
         assert_eq!((h.rss(), h.rss_floor()), (1600, 1600));
         h.transient(200);
         h.free(300);
         // Retained: the high-water mark (600 with the transient); the floor: what is live.
         assert_eq!((h.rss(), h.rss_floor()), (1900, 1150));
-        let mut g = super::NativeHeap::new(1000, 0.5, false);
+        let mut g = NativeHeap::new(1000, 0.5, false);
         g.alloc(400);
         g.free(300);
         assert_eq!((g.rss(), g.rss_floor()), (1150, 1150));
     }
-
-    use super::*;
-
-    const GO115: GoVersion = GoVersion(1, 15);
     const GO121: GoVersion = GoVersion(1, 21);
 
     #[test]

@@ -344,6 +344,8 @@ impl Simulation {
             });
         }
         if let Some(c) = &self.collector {
+            // A Go heap has no separate floor: what it holds is its RSS.
+            let rss = if c.up { c.heap.rss() } else { 0 };
             self.samples.push(Sample {
                 t: now,
                 component: "collector",
@@ -355,7 +357,7 @@ impl Simulation {
                 bulk_items: c.bulk_items(),
                 live_bytes: if c.up { c.heap.live } else { 0 },
                 heap_bytes: if c.up { c.heap.heap } else { 0 },
-                rss_bytes: if c.up { c.heap.rss() } else { 0 },
+                rss_bytes: rss,
                 memory_limit_bytes: c.memory_limit,
                 spans_generated: k.generated,
                 spans_exported: k.exported,
@@ -363,10 +365,12 @@ impl Simulation {
                 spans_held: held,
                 downstream_up: self.storage.as_ref().is_none_or(|s| s.reachable(now)),
                 disk_bytes: 0,
-                rss_floor_bytes: if c.up { c.heap.rss() } else { 0 },
+                rss_floor_bytes: rss,
             });
         }
         if let Some(c) = &self.otelcol {
+            // A Go heap has no separate floor: what it holds is its RSS.
+            let rss = if c.up { c.heap.rss() } else { 0 };
             self.samples.push(Sample {
                 t: now,
                 component: "collector",
@@ -378,7 +382,7 @@ impl Simulation {
                 bulk_items: c.batch.spans,
                 live_bytes: if c.up { c.heap.live } else { 0 },
                 heap_bytes: if c.up { c.heap.heap } else { 0 },
-                rss_bytes: if c.up { c.heap.rss() } else { 0 },
+                rss_bytes: rss,
                 memory_limit_bytes: c.cfg.memory_limit,
                 spans_generated: k.generated,
                 spans_exported: k.exported,
@@ -386,7 +390,7 @@ impl Simulation {
                 spans_held: held,
                 downstream_up: self.storage.as_ref().is_none_or(|s| s.reachable(now)),
                 disk_bytes: c.disk_bytes,
-                rss_floor_bytes: if c.up { c.heap.rss() } else { 0 },
+                rss_floor_bytes: rss,
             });
         }
         let next = now + self.scenario.sample_interval;
