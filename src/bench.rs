@@ -21,9 +21,13 @@ const ES_OUTAGE_1GIB: &str = include_str!("../models/jaeger-collector-es-outage-
 const HEALTHY: &str = include_str!("../models/jaeger-collector-healthy.toml");
 const KYMA: &str = include_str!("../models/otelcol-kyma-outage.toml");
 const ISTIO: &str = include_str!("../models/istio-ingress-datadog.toml");
+/// The SimPy peer's model (`bench/simpy_collector.py`).
+pub const PEER: &str = include_str!("../bench/peer-collector.toml");
 
-pub const NAMES: [&str; 8] = [
+pub const NAMES: [&str; 10] = [
     "event_queue",
+    "peer_collector",
+    "peer_floor",
     "jaeger_outage_1300_20m",
     "jaeger_45k_1h",
     "jaeger_45k_1h_span",
@@ -38,7 +42,9 @@ const BENCH_HELP: &str = "Examples:
   tracesim bench --only jaeger_45k_1h,event_queue --repeat 3
   tracesim bench --quick          # every benchmark shrunk, for a smoke test
 
-Benchmarks: event_queue (10M schedule+pop), jaeger_outage_1300_20m (the Jaeger seed story,
+Benchmarks: event_queue (10M schedule+pop), peer_collector (the SimPy peer's model,
+bench/peer-collector.toml: 1,300 spans/s, 10 minutes), peer_floor (the same model with nothing
+but its queue, workers and draws: the floor under any engine), jaeger_outage_1300_20m (the Jaeger seed story,
 1,300 spans/s, 20 minutes), jaeger_45k_1h (45,000 spans/s for an hour: 162M spans, at
 request resolution), jaeger_45k_1h_span (the same, every span on its own),
 istio_datadog, otelcol_kyma, sweep_1000_threads_1 and _2 (20 queue sizes x 50
@@ -104,6 +110,124 @@ fn jaeger_45k_1h(bench: &'static str, resolution: &str, duration: &str) -> Resul
         ],
     )?;
     Ok(one_run(bench, &sc))
+}
+
+/// What the peer model's bare kernel counted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FloorCounts {
+    pub generated: u64,
+    pub exported: u64,
+    pub dropped_queue_full: u64,
+    pub storage_error: u64,
+    pub peak_queue: u64,
+    pub events: u64,
+}
+
+/// The peer model (`bench/peer-collector.toml`: Poisson spans, one per request, a bounded FIFO
+/// queue with tail drop, synchronous writes with a latency distribution, hang outages) with
+/// nothing but its queue, its workers and its draws: no memory model, no samples, no event
+/// enum, a heap of `(time, seq)` write completions beside the next arrival. It draws from the
+/// engine's own streams through the engine's own [`Workload`](crate::workload::Workload) and
+/// [`Sampler`](crate::dist::Sampler), and orders ties as the event list does, so it counts
+/// exactly what [`Simulation`] counts (a test holds that). Its speed is the floor under any
+/// engine of this model with these draws: how far a full simulator can be from it, and how
+/// far any SimPy ratio could go.
+pub fn peer_floor(sc: &Scenario) -> FloorCounts {
+    use std::cmp::Reverse;
+    use std::collections::{BinaryHeap, VecDeque};
+    let col = sc
+        .collector
+        .as_ref()
+        .expect("the peer model has a collector");
+    let st = sc.storage.as_ref().expect("the peer model has a storage");
+    assert!(
+        sc.tracer.is_none()
+            && sc.agent.is_none()
+            && col.queue_size_memory.is_none()
+            && st.kind == crate::scenario::raw::StorageKind::Direct
+            && st.throughput.is_none()
+            && st.error_rate == 0.0
+            && st.timeout.is_none()
+            && st
+                .outages
+                .iter()
+                .all(|o| o.mode == crate::scenario::raw::OutageMode::Hang)
+            && matches!(sc.workload.spans_per_request, crate::dist::Sampler::Fixed(v) if v == 1.0),
+        "peer_floor models the peer scenario's shape only"
+    );
+    let streams = Streams::new(sc.seed);
+    let mut wl = crate::workload::Workload::new(&sc.workload, None, &streams);
+    let mut rng_latency = streams.get(Stream::StorageLatency);
+    let mut k = FloorCounts::default();
+    // Write completions: (done at, sequence number, write failed).
+    let mut writes: BinaryHeap<Reverse<(u64, u64, bool)>> = BinaryHeap::new();
+    let mut queue: VecDeque<u32> = VecDeque::new();
+    let mut idle = col.num_workers;
+    let mut seq = 0u64;
+    let mut start_write = |now: u64, writes: &mut BinaryHeap<_>, seq: &mut u64| {
+        let done = match st.outages.iter().find(|o| o.start <= now && now < o.end) {
+            Some(o) => (o.end, true),
+            None => {
+                let l = st.latency.sample(&mut rng_latency).max(0.0) as u64;
+                (now + l, false)
+            }
+        };
+        *seq += 1;
+        writes.push(Reverse((done.0, *seq, done.1)));
+    };
+    let Some(mut arrival) = wl.next_arrival(0) else {
+        return k;
+    };
+    seq += 1;
+    let mut arrival_seq = seq;
+    loop {
+        let write_first = writes
+            .peek()
+            .is_some_and(|Reverse((t, s, _))| (*t, *s) < (arrival, arrival_seq));
+        k.events += 1;
+        if write_first {
+            let Reverse((now, _, failed)) = writes.pop().expect("peeked");
+            if now > sc.duration {
+                break;
+            }
+            if failed {
+                k.storage_error += 1;
+            } else {
+                k.exported += 1;
+            }
+            idle += 1;
+            if queue.pop_front().is_some() {
+                idle -= 1;
+                start_write(now, &mut writes, &mut seq);
+            }
+        } else {
+            let now = arrival;
+            if now > sc.duration {
+                break;
+            }
+            k.generated += 1;
+            let wire = wl.span_wire_size();
+            if queue.len() as u64 >= col.queue_size {
+                k.dropped_queue_full += 1;
+            } else {
+                queue.push_back(wire);
+                // A span is counted in the queue before a worker takes it, as in Jaeger.
+                k.peak_queue = k.peak_queue.max(queue.len() as u64);
+                if idle > 0 && queue.pop_front().is_some() {
+                    idle -= 1;
+                    start_write(now, &mut writes, &mut seq);
+                }
+            }
+            match wl.next_arrival(now) {
+                Some(t) => arrival = t,
+                None => arrival = u64::MAX,
+            }
+            seq += 1;
+            arrival_seq = seq;
+        }
+    }
+    k.events -= 1; // the one past the end
+    k
 }
 
 /// Schedules and pops `n` events with exponential delays (mean 1 ms), keeping ~1,000
@@ -188,6 +312,20 @@ fn run_bench(name: &str, quick: bool) -> Result<Row, Failure> {
     };
     Ok(match name {
         "event_queue" => event_queue(if quick { 1_000_000 } else { 10_000_000 }),
+        "peer_collector" => one_run("peer_collector", &load(PEER, &[&dur("10m", "1m")])?),
+        "peer_floor" => {
+            let sc = load(PEER, &[&dur("10m", "1m")])?;
+            let t0 = Instant::now();
+            let k = peer_floor(&sc);
+            Row {
+                bench: "peer_floor",
+                threads: 1,
+                wall: t0.elapsed().as_secs_f64(),
+                runs: 1,
+                spans: k.generated,
+                events: k.events,
+            }
+        }
         "jaeger_outage_1300_20m" => one_run(
             "jaeger_outage_1300_20m",
             &load(ES_OUTAGE, &[&dur("20m", "2m")])?,

@@ -136,3 +136,34 @@ fn rate_schedule_is_piecewise_constant() {
     // 50 + 60 + 0 = 110 expected.
     assert!((mean - 110.0).abs() < 13.0, "mean {mean}");
 }
+
+/// An independent bare implementation of the SimPy peer's model (`tracesim::bench::peer_floor`:
+/// a heap of write completions beside the next arrival, the engine's draws) counts exactly
+/// what the engine counts, seed by seed: the engine's queue, workers, hang and tie order hold
+/// nothing more than the model says.
+#[test]
+fn the_peer_models_bare_kernel_counts_what_the_engine_counts() {
+    for (seed, extra) in [
+        (1, vec![]),
+        (2, vec!["collector.queue_size=300"]),
+        (
+            3,
+            vec!["collector.num_workers=3", "collector.queue_size=50"],
+        ),
+    ] {
+        let mut o = vec!["scenario.duration=\"6m\""];
+        o.extend(extra);
+        let mut sc = scenario(tracesim::bench::PEER, &o);
+        sc.seed = seed;
+        let r = tracesim::pipeline::Simulation::new(&sc, None).run();
+        let k = tracesim::bench::peer_floor(&sc);
+        let c = &r.counters;
+        assert!(c.generated > 400_000, "{}", c.generated);
+        assert_eq!(k.generated, c.generated, "seed {seed}");
+        assert_eq!(k.exported, c.exported, "seed {seed}");
+        assert_eq!(k.dropped_queue_full, dropped(&r, DropReason::QueueFull));
+        assert_eq!(k.storage_error, dropped(&r, DropReason::StorageError));
+        assert_eq!(k.peak_queue, c.peak_queue, "seed {seed}");
+        assert!(k.dropped_queue_full > 0 && k.storage_error > 0);
+    }
+}
