@@ -5,7 +5,14 @@ spans waiting, not those held by workers, as Jaeger's does), 50 workers writing 
 exponential latency, storage hung during an outage (a write started in the outage waits
 until it ends, then fails), queue length sampled every second.
 
-Usage: python simpy_collector.py --seed 1 [--duration 600] ... ; prints one JSON line.
+Two ways to write it in SimPy, the same model either way (`--style`):
+* `store` (default): the queue is a `simpy.Store` and the 50 workers are 50 long-lived
+  processes taking from it. The faster of the two: one process per worker, not per span.
+* `resource`: the way SimPy's own examples write servers (bank, carwash): a process per span
+  that requests one of a `simpy.Resource(capacity=50)`; the resource's wait list is the queue.
+
+Usage: python simpy_collector.py --seed 1 [--style resource] [--duration 600] ... ; prints one
+JSON line.
 """
 import argparse
 import json
@@ -50,10 +57,44 @@ def simulate(a):
             samples.append(len(queue.items))
             yield env.timeout(1.0)
 
-    env.process(source())
-    for _ in range(a.workers):
-        env.process(worker())
-    env.process(sampler())
+    workers = simpy.Resource(env, capacity=a.workers)
+
+    def span(size):
+        with workers.request() as req:
+            yield req
+            if a.outage_start <= env.now < a.outage_end:
+                yield env.timeout(a.outage_end - env.now)
+                st["storage_error"] += 1
+            else:
+                yield env.timeout(rng.expovariate(1.0 / a.latency))
+                st["exported"] += 1
+
+    def source_resource():
+        while True:
+            yield env.timeout(rng.expovariate(a.rate))
+            size = rng.lognormvariate(mu, a.size_sigma)
+            st["generated"] += 1
+            if len(workers.queue) >= a.queue:
+                st["dropped_queue_full"] += 1
+            else:
+                env.process(span(size))
+                # The new request waits (it is queued) when every worker is busy.
+                if workers.count >= a.workers:
+                    st["peak_queue"] = max(st["peak_queue"], len(workers.queue) + 1)
+
+    def sampler_resource():
+        while True:
+            samples.append(len(workers.queue))
+            yield env.timeout(1.0)
+
+    if a.style == "store":
+        env.process(source())
+        for _ in range(a.workers):
+            env.process(worker())
+        env.process(sampler())
+    else:
+        env.process(source_resource())
+        env.process(sampler_resource())
     env.run(until=a.duration)
     st["samples"] = len(samples)
     return st
@@ -62,6 +103,7 @@ def simulate(a):
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--style", choices=["store", "resource"], default="store")
     p.add_argument("--duration", type=float, default=600.0)
     p.add_argument("--rate", type=float, default=1300.0)
     p.add_argument("--size-mean", type=float, default=845.0)
