@@ -26,75 +26,70 @@ import simpy
 def simulate(a):
     rng = random.Random(a.seed)
     env = simpy.Environment()
-    queue = simpy.Store(env)
     st = {"generated": 0, "dropped_queue_full": 0, "exported": 0, "storage_error": 0, "peak_queue": 0}
     samples = []
     mu = math.log(a.size_mean) - a.size_sigma ** 2 / 2
+
+    def write():
+        """A synchronous write: hung storage answers (with an error) when it comes back."""
+        if a.outage_start <= env.now < a.outage_end:
+            yield env.timeout(a.outage_end - env.now)
+            st["storage_error"] += 1
+        else:
+            yield env.timeout(rng.expovariate(1.0 / a.latency))
+            st["exported"] += 1
+
+    if a.style == "store":
+        queue = simpy.Store(env)
+
+        def waiting():
+            return len(queue.items)
+
+        def admit(size):
+            queue.put((env.now, size))
+            st["peak_queue"] = max(st["peak_queue"], len(queue.items))
+
+        def worker():
+            while True:
+                yield queue.get()
+                yield from write()
+
+        for _ in range(a.workers):
+            env.process(worker())
+    else:
+        workers = simpy.Resource(env, capacity=a.workers)
+
+        def waiting():
+            return len(workers.queue)
+
+        def span():
+            with workers.request() as req:
+                yield req
+                yield from write()
+
+        def admit(size):
+            env.process(span())
+            # The new request waits (it is queued) when every worker is busy.
+            if workers.count >= a.workers:
+                st["peak_queue"] = max(st["peak_queue"], len(workers.queue) + 1)
 
     def source():
         while True:
             yield env.timeout(rng.expovariate(a.rate))
             size = rng.lognormvariate(mu, a.size_sigma)
             st["generated"] += 1
-            if len(queue.items) >= a.queue:
+            if waiting() >= a.queue:
                 st["dropped_queue_full"] += 1
             else:
-                queue.put((env.now, size))
-                st["peak_queue"] = max(st["peak_queue"], len(queue.items))
-
-    def worker():
-        while True:
-            yield queue.get()
-            if a.outage_start <= env.now < a.outage_end:
-                yield env.timeout(a.outage_end - env.now)
-                st["storage_error"] += 1
-            else:
-                yield env.timeout(rng.expovariate(1.0 / a.latency))
-                st["exported"] += 1
+                admit(size)
 
     def sampler():
         while True:
-            samples.append(len(queue.items))
+            samples.append(waiting())
             yield env.timeout(1.0)
 
-    workers = simpy.Resource(env, capacity=a.workers)
-
-    def span(size):
-        with workers.request() as req:
-            yield req
-            if a.outage_start <= env.now < a.outage_end:
-                yield env.timeout(a.outage_end - env.now)
-                st["storage_error"] += 1
-            else:
-                yield env.timeout(rng.expovariate(1.0 / a.latency))
-                st["exported"] += 1
-
-    def source_resource():
-        while True:
-            yield env.timeout(rng.expovariate(a.rate))
-            size = rng.lognormvariate(mu, a.size_sigma)
-            st["generated"] += 1
-            if len(workers.queue) >= a.queue:
-                st["dropped_queue_full"] += 1
-            else:
-                env.process(span(size))
-                # The new request waits (it is queued) when every worker is busy.
-                if workers.count >= a.workers:
-                    st["peak_queue"] = max(st["peak_queue"], len(workers.queue) + 1)
-
-    def sampler_resource():
-        while True:
-            samples.append(len(workers.queue))
-            yield env.timeout(1.0)
-
-    if a.style == "store":
-        env.process(source())
-        for _ in range(a.workers):
-            env.process(worker())
-        env.process(sampler())
-    else:
-        env.process(source_resource())
-        env.process(sampler_resource())
+    env.process(source())
+    env.process(sampler())
     env.run(until=a.duration)
     st["samples"] = len(samples)
     return st
