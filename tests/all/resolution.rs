@@ -186,6 +186,21 @@ fn jaeger_outage_with_oom_kills() {
 }
 
 #[test]
+fn jaeger_outage_at_production_scale() {
+    // The seed story at 45,000 spans/s (the rate request resolution is for), 4 bulk workers:
+    // the outage starts at 5 min, the queue fills in seconds, OOM kills follow.
+    holds(
+        "jaeger-collector-es-outage.toml",
+        &[
+            "workload.rate=\"5190/s\"",
+            "storage.bulk.workers=4",
+            "scenario.duration=\"9m\"",
+        ],
+        8,
+    );
+}
+
+#[test]
 fn jaeger_outage_15mib_and_1gib() {
     holds("jaeger-collector-es-outage-15mib.toml", &[], 12);
     holds("jaeger-collector-es-outage-1gib.toml", &[], 12);
