@@ -314,7 +314,57 @@ impl Simulation {
             return;
         }
         let bytes = col!(self).cfg.span_model.bytes(wire as u64);
-        self.receive_chunk(1, wire, bytes);
+        self.receive_one(wire, bytes);
+    }
+
+    /// `Produce` for one span: [`Self::receive_chunk`] for a chunk of one, step for step.
+    /// When the newest channel has nothing queued and an idle worker, that worker takes the
+    /// span at once (it is counted in the queue first, as in Jaeger), without going through
+    /// the queue: `pump` would do exactly that, because everything else is at rest (it ran
+    /// after the last change of every other channel and of the blocked `Add`s).
+    fn receive_one(&mut self, wire: u32, bytes: SpanBytes) {
+        let now = self.q.now();
+        self.alloc(bytes.domain as u64, bytes.garbage as u64);
+        let c = col!(self);
+        let cap = c.capacity();
+        if c.size >= cap {
+            c.heap.free(bytes.domain as u64);
+            self.counters.drop(DropReason::QueueFull, 1, now);
+            return;
+        }
+        c.account_queue_area(now, &mut self.counters);
+        c.size += 1;
+        let size = c.size;
+        let span = SpanRec {
+            born: now,
+            n: 1,
+            wire,
+            bytes,
+        };
+        let last = c.channels.len() - 1;
+        let chan = &mut c.channels[last];
+        let at_once =
+            chan.items.is_empty() && chan.idle > 0 && c.blocked.is_empty() && !c.oom_pending;
+        if at_once {
+            chan.idle -= 1;
+            c.size -= 1;
+        } else {
+            c.queue_wire_bytes += wire as u64;
+            chan.items.push_back(span);
+        }
+        if size > self.counters.peak_queue {
+            self.counters.peak_queue = size;
+        }
+        if size >= cap && self.counters.first_queue_full.is_none() {
+            self.counters.first_queue_full = Some(now);
+            self.event("queue_full", format!("capacity {cap}"));
+        }
+        if at_once {
+            self.counters.dequeued += 1;
+            self.save_span(last, span);
+        } else {
+            self.pump();
+        }
     }
 
     /// A request's spans at request resolution: their total wire size drawn at once.
@@ -418,7 +468,6 @@ impl Simulation {
     /// go straight through to an accepting bulk worker move together (the workers hand them
     /// over instantly), as many as the bulk request takes before it is full.
     fn pump(&mut self) {
-        let now = self.q.now();
         while !col!(self).blocked.is_empty() && !col!(self).oom_pending {
             let Some(w) = col!(self).accepting() else {
                 break;
@@ -428,41 +477,50 @@ impl Simulation {
             self.bulk_add(w, span);
         }
         for ch in 0..col!(self).channels.len() {
-            loop {
-                if col!(self).oom_pending {
-                    return;
-                }
-                let c = col!(self);
-                let chan = &c.channels[ch];
-                let Some(head) = chan.items.front() else {
-                    break;
-                };
-                if chan.idle == 0 {
-                    break;
-                }
-                let take = match (head.n, c.writer) {
-                    (1, _) => 1,
-                    (_, StorageKind::Elasticsearch) => match c.accepting() {
-                        Some(w) => c.bulk_room(w, head),
-                        None => 1,
-                    },
-                    _ => 1,
-                };
-                let chan = &mut c.channels[ch];
-                let head = chan.items.front_mut().expect("not empty");
-                let span = if take >= head.n {
-                    chan.items.pop_front().expect("not empty")
-                } else {
-                    head.split(take)
-                };
-                chan.idle -= 1;
-                c.account_queue_area(now, &mut self.counters);
-                c.size -= span.n as u64;
-                c.queue_wire_bytes -= span.wire as u64;
-                self.counters.dequeued += span.n as u64;
-                self.counters.wait_sum += span.n as u128 * (now - span.born) as u128;
-                self.save_span(ch, span);
+            if !self.pump_channel(ch) {
+                return;
             }
+        }
+    }
+
+    /// Idle workers of channel `ch` take its queued spans; false when the process is about
+    /// to be OOM-killed (nothing moves any more).
+    fn pump_channel(&mut self, ch: usize) -> bool {
+        let now = self.q.now();
+        loop {
+            if col!(self).oom_pending {
+                return false;
+            }
+            let c = col!(self);
+            let chan = &c.channels[ch];
+            let Some(head) = chan.items.front() else {
+                return true;
+            };
+            if chan.idle == 0 {
+                return true;
+            }
+            let take = match (head.n, c.writer) {
+                (1, _) => 1,
+                (_, StorageKind::Elasticsearch) => match c.accepting() {
+                    Some(w) => c.bulk_room(w, head),
+                    None => 1,
+                },
+                _ => 1,
+            };
+            let chan = &mut c.channels[ch];
+            let head = chan.items.front_mut().expect("not empty");
+            let span = if take >= head.n {
+                chan.items.pop_front().expect("not empty")
+            } else {
+                head.split(take)
+            };
+            chan.idle -= 1;
+            c.account_queue_area(now, &mut self.counters);
+            c.size -= span.n as u64;
+            c.queue_wire_bytes -= span.wire as u64;
+            self.counters.dequeued += span.n as u64;
+            self.counters.wait_sum += span.n as u128 * (now - span.born) as u128;
+            self.save_span(ch, span);
         }
     }
 
@@ -667,7 +725,9 @@ impl Simulation {
             Outcome::ConnError => self.counters.drop(DropReason::StorageError, 1, now),
         }
         self.count_span(&span);
-        self.pump();
+        // Only this channel gained a worker; a synchronous writer has no blocked `Add`s.
+        debug_assert!(col!(self).blocked.is_empty());
+        self.pump_channel(ch);
     }
 
     /// `updateQueueSize`, every `resize_interval` of the process's life.
