@@ -216,6 +216,15 @@ impl Collector {
         self.last_area_t = now;
     }
 
+    /// No channel but `except` has both queued spans and an idle worker: `pump` ran after
+    /// every change (debug checks of the shortcuts that move only one channel).
+    fn at_rest(&self, except: usize) -> bool {
+        self.channels
+            .iter()
+            .enumerate()
+            .all(|(i, ch)| i == except || ch.items.is_empty() || ch.idle == 0)
+    }
+
     fn accepting(&self) -> Option<usize> {
         self.bulk
             .iter()
@@ -342,13 +351,19 @@ impl Simulation {
             bytes,
         };
         let last = c.channels.len() - 1;
-        let chan = &mut c.channels[last];
+        let chan = &c.channels[last];
         let at_once =
             chan.items.is_empty() && chan.idle > 0 && c.blocked.is_empty() && !c.oom_pending;
         if at_once {
+            debug_assert!(
+                c.at_rest(last),
+                "a channel with queued spans and an idle worker"
+            );
+            let chan = &mut c.channels[last];
             chan.idle -= 1;
             c.size -= 1;
         } else {
+            let chan = &mut c.channels[last];
             c.queue_wire_bytes += wire as u64;
             chan.items.push_back(span);
         }
@@ -726,7 +741,7 @@ impl Simulation {
         }
         self.count_span(&span);
         // Only this channel gained a worker; a synchronous writer has no blocked `Add`s.
-        debug_assert!(col!(self).blocked.is_empty());
+        debug_assert!(col!(self).blocked.is_empty() && col!(self).at_rest(ch));
         self.pump_channel(ch);
     }
 
