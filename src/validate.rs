@@ -122,13 +122,18 @@ pub fn outage_start(sc: &Scenario) -> Option<f64> {
         .map(|t| t as f64 / NS_PER_SEC as f64)
 }
 
-/// When a memory curve starts to rise: 5% of its range above its starting level.
+/// When a memory curve starts to rise: 5% of its range above its starting level, the median
+/// of its first 2% (at least 3 points). The median, not the least, so that a recording that
+/// began while the program was still loading (a first sample of a few MB, the level reached
+/// a tenth of a second later) does not take its own start-up for the rise.
 pub fn rise_start(t: &[f64], bytes: &[f64]) -> f64 {
     if bytes.is_empty() {
         return 0.0;
     }
-    let n0 = (bytes.len() / 50).max(1);
-    let base = bytes[..n0].iter().cloned().fold(f64::INFINITY, f64::min);
+    let n0 = (bytes.len() / 50).max(3).min(bytes.len());
+    let mut first = bytes[..n0].to_vec();
+    first.sort_by(f64::total_cmp);
+    let base = first[n0 / 2];
     let max = bytes.iter().cloned().fold(0.0, f64::max);
     let th = base + 0.05 * (max - base);
     t.iter()
@@ -995,6 +1000,30 @@ pub fn cmd_calibrate(a: CalibrateArgs) -> Result<(), Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A recording that began while the program was loading (one sample at 2 MB, then its
+    /// 13 MB level) rises when the outage makes it rise, not at its first samples.
+    #[test]
+    fn the_rise_is_not_the_programs_start_up() {
+        let t: Vec<f64> = (0..730).map(|k| k as f64 * 0.1).collect();
+        let bytes: Vec<f64> = t
+            .iter()
+            .map(|&t| match t {
+                t if t < 0.05 => 2.3e6,
+                t if t < 15.0 => 12.9e6,
+                t if t < 25.0 => 12.9e6 + (t - 15.0) * 3.8e6,
+                _ => 51e6,
+            })
+            .collect();
+        let r = rise_start(&t, &bytes);
+        assert!((15.0..15.7).contains(&r), "{r}");
+        // Without the start-up sample, the same.
+        assert_eq!(rise_start(&t[1..], &bytes[1..]), r);
+        // A flat start and a rise: at the rise, even for a short series.
+        let short: Vec<f64> = (0..10).map(|k| if k < 6 { 5.0 } else { 50.0 }).collect();
+        let ts: Vec<f64> = (0..10).map(f64::from).collect();
+        assert_eq!(rise_start(&ts, &short), 6.0);
+    }
 
     fn flat_sim(n: usize) -> SimCurve {
         SimCurve {
