@@ -206,6 +206,20 @@ impl Collector {
         (head.n as u64).min(by_actions).min(by_bytes.max(1)) as u32
     }
 
+    /// How many of `head`'s spans a worker takes: one, or as many as go straight through to
+    /// an accepting bulk worker before its request is full.
+    #[inline]
+    fn take(&self, head: &SpanRec) -> u32 {
+        match (head.n, self.writer) {
+            (1, _) => 1,
+            (_, StorageKind::Elasticsearch) => match self.accepting() {
+                Some(w) => self.bulk_room(w, head),
+                None => 1,
+            },
+            _ => 1,
+        }
+    }
+
     /// Spans held in this process.
     pub fn held(&self) -> u64 {
         self.size + self.worker_items() + self.bulk_items()
@@ -378,7 +392,7 @@ impl Simulation {
             self.counters.dequeued += 1;
             self.save_span(last, span);
         } else {
-            self.pump();
+            self.pump_newest();
         }
     }
 
@@ -443,16 +457,34 @@ impl Simulation {
             c.size += part.n as u64;
             c.queue_wire_bytes += part.wire as u64;
             let single = part.n == 1;
-            c.channels
-                .last_mut()
-                .expect("an up collector has a channel")
-                .items
-                .push_back(part);
+            let last = c.channels.len() - 1;
             // A single span is counted in the queue before a worker takes it, as in Jaeger.
             // Spans of a chunk that idle workers take at once never queue up together: the
             // queue's peak and fullness are read after the workers took what they can.
-            if !single {
-                self.pump();
+            if !single && c.channels[last].items.is_empty() && c.blocked.is_empty() {
+                // What `pump_newest` does with the chunk at the head of an empty queue,
+                // without putting it there first.
+                debug_assert!(c.at_rest(last));
+                let mut part = part;
+                while part.n > 0 && col!(self).channels[last].idle > 0 && !col!(self).oom_pending {
+                    let take = col!(self).take(&part);
+                    let piece = if take >= part.n {
+                        let whole = part;
+                        part.n = 0;
+                        whole
+                    } else {
+                        part.split(take)
+                    };
+                    self.dispatch(last, piece, now);
+                }
+                if part.n > 0 {
+                    col!(self).channels[last].items.push_back(part);
+                }
+            } else {
+                c.channels[last].items.push_back(part);
+                if !single {
+                    self.pump_newest();
+                }
             }
             let size = col!(self).size;
             if size > self.counters.peak_queue {
@@ -463,7 +495,7 @@ impl Simulation {
                 self.event("queue_full", format!("capacity {cap}"));
             }
             if single {
-                self.pump();
+                self.pump_newest();
             }
             if rest.n == 0 {
                 return;
@@ -498,6 +530,20 @@ impl Simulation {
         }
     }
 
+    /// `pump` after spans entered the newest channel: with no blocked `Add`s, only that
+    /// channel can move (the others are at rest).
+    #[inline]
+    fn pump_newest(&mut self) {
+        let c = col!(self);
+        if c.blocked.is_empty() {
+            let last = c.channels.len() - 1;
+            debug_assert!(c.at_rest(last));
+            self.pump_channel(last);
+        } else {
+            self.pump();
+        }
+    }
+
     /// Idle workers of channel `ch` take its queued spans; false when the process is about
     /// to be OOM-killed (nothing moves any more).
     fn pump_channel(&mut self, ch: usize) -> bool {
@@ -514,14 +560,7 @@ impl Simulation {
             if chan.idle == 0 {
                 return true;
             }
-            let take = match (head.n, c.writer) {
-                (1, _) => 1,
-                (_, StorageKind::Elasticsearch) => match c.accepting() {
-                    Some(w) => c.bulk_room(w, head),
-                    None => 1,
-                },
-                _ => 1,
-            };
+            let take = c.take(head);
             let chan = &mut c.channels[ch];
             let head = chan.items.front_mut().expect("not empty");
             let span = if take >= head.n {
@@ -529,14 +568,21 @@ impl Simulation {
             } else {
                 head.split(take)
             };
-            chan.idle -= 1;
-            c.account_queue_area(now, &mut self.counters);
-            c.size -= span.n as u64;
-            c.queue_wire_bytes -= span.wire as u64;
-            self.counters.dequeued += span.n as u64;
-            self.counters.wait_sum += span.n as u128 * (now - span.born) as u128;
-            self.save_span(ch, span);
+            self.dispatch(ch, span, now);
         }
+    }
+
+    /// A worker of channel `ch` takes `span` off the queue and saves it.
+    #[inline]
+    fn dispatch(&mut self, ch: usize, span: SpanRec, now: Nanos) {
+        let c = col!(self);
+        c.channels[ch].idle -= 1;
+        c.account_queue_area(now, &mut self.counters);
+        c.size -= span.n as u64;
+        c.queue_wire_bytes -= span.wire as u64;
+        self.counters.dequeued += span.n as u64;
+        self.counters.wait_sum += span.n as u128 * (now - span.born) as u128;
+        self.save_span(ch, span);
     }
 
     /// `saveSpan` by a worker of channel `ch`.
