@@ -369,6 +369,8 @@ impl Simulation {
         let at_once =
             chan.items.is_empty() && chan.idle > 0 && c.blocked.is_empty() && !c.oom_pending;
         if at_once {
+            // `dispatch` without its zero terms (no wait, no queue area, the wire bytes in
+            // and out): calling it here costs 12% on the exact 45k/s hour.
             debug_assert!(
                 c.at_rest(last),
                 "a channel with queued spans and an idle worker"
