@@ -383,18 +383,24 @@ impl Simulation {
             c.queue_wire_bytes += wire as u64;
             chan.items.push_back(span);
         }
-        if size > self.counters.peak_queue {
-            self.counters.peak_queue = size;
-        }
-        if size >= cap && self.counters.first_queue_full.is_none() {
-            self.counters.first_queue_full = Some(now);
-            self.event("queue_full", format!("capacity {cap}"));
-        }
+        self.queue_level(size, cap);
         if at_once {
             self.counters.dequeued += 1;
             self.save_span(last, span);
         } else {
             self.pump_newest();
+        }
+    }
+
+    /// The queue holds `size` spans of its `cap`: its peak, and when it first filled.
+    #[inline]
+    fn queue_level(&mut self, size: u64, cap: u64) {
+        if size > self.counters.peak_queue {
+            self.counters.peak_queue = size;
+        }
+        if size >= cap && self.counters.first_queue_full.is_none() {
+            self.counters.first_queue_full = Some(self.q.now());
+            self.event("queue_full", format!("capacity {cap}"));
         }
     }
 
@@ -489,13 +495,7 @@ impl Simulation {
                 }
             }
             let size = col!(self).size;
-            if size > self.counters.peak_queue {
-                self.counters.peak_queue = size;
-            }
-            if size >= cap && self.counters.first_queue_full.is_none() {
-                self.counters.first_queue_full = Some(now);
-                self.event("queue_full", format!("capacity {cap}"));
-            }
+            self.queue_level(size, cap);
             if single {
                 self.pump_newest();
             }
@@ -824,10 +824,7 @@ impl Simulation {
         );
         // `size` is shared by the channels: a smaller queue can be full from the start.
         let size = col!(self).size;
-        if size >= ideal && self.counters.first_queue_full.is_none() {
-            self.counters.first_queue_full = Some(self.q.now());
-            self.event("queue_full", format!("capacity {ideal}"));
-        }
+        self.queue_level(size, ideal);
         self.pump();
     }
 
