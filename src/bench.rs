@@ -21,6 +21,8 @@ const ES_OUTAGE_1GIB: &str = include_str!("../models/jaeger-collector-es-outage-
 const HEALTHY: &str = include_str!("../models/jaeger-collector-healthy.toml");
 const KYMA: &str = include_str!("../models/otelcol-kyma-outage.toml");
 const ISTIO: &str = include_str!("../models/istio-ingress-datadog.toml");
+/// The healthy collector at 45,000 spans/s is given 2 GiB instead of its model's 250 MiB.
+const HEALTHY_2GIB: &[&str] = &["collector.memory.limit=\"2GiB\""];
 /// The SimPy peer's model (`bench/simpy_collector.py`).
 pub const PEER: &str = include_str!("../bench/peer-collector.toml");
 
@@ -46,7 +48,7 @@ const BENCH_HELP: &str = "Examples:
 
 Benchmarks: event_queue (10M schedule+pop), peer_collector (the SimPy peer's model,
 bench/peer-collector.toml: 1,300 spans/s, 10 minutes), peer_floor (the same model with
-nothing but its queue, workers and draws: the floor under any engine),
+nothing but its queue, workers and draws: the floor under any engine of it),
 jaeger_outage_1300_20m (the Jaeger seed story, 1,300 spans/s, 20 minutes), jaeger_45k_1h
 (the healthy collector at 45,000 spans/s for an hour: 162M spans, at request resolution),
 jaeger_45k_1h_span (the same, every span on its own), jaeger_outage_45k_1h and _span (the
@@ -100,11 +102,13 @@ fn one_run(bench: &'static str, sc: &Scenario) -> Row {
 }
 
 /// A Jaeger model at 45,000 spans/s (5,190 requests/s of 8.67 spans, 4 bulk workers) at
-/// `resolution`: the healthy collector with a 2 GiB limit, or the seed story (Elasticsearch
-/// refusing from 5 to 20 min, 80 MiB queue, 250 MiB limit: OOM-killed and restarted).
+/// `resolution`, with `extra` overrides: the healthy collector (given a 2 GiB limit), or the
+/// seed story (Elasticsearch refusing from 5 to 20 min, 80 MiB queue, 250 MiB limit:
+/// OOM-killed and restarted).
 fn jaeger_45k_1h(
     bench: &'static str,
     base: &str,
+    extra: &[&str],
     resolution: &str,
     duration: &str,
 ) -> Result<Row, Failure> {
@@ -115,9 +119,7 @@ fn jaeger_45k_1h(
         "storage.bulk.workers=4",
         &resolution,
     ];
-    if base == HEALTHY {
-        o.push("collector.memory.limit=\"2GiB\"");
-    }
+    o.extend_from_slice(extra);
     Ok(one_run(bench, &load(base, &o)?))
 }
 
@@ -174,7 +176,7 @@ pub fn peer_floor(sc: &Scenario) -> FloorCounts {
     let mut idle = col.num_workers;
     let mut seq = 0u64;
     let mut start_write = |now: u64, writes: &mut BinaryHeap<_>, seq: &mut u64| {
-        let done = match st.outages.iter().find(|o| o.start <= now && now < o.end) {
+        let done = match st.outage_at(now) {
             Some(o) => (o.end, true),
             None => {
                 let l = st.latency.sample(&mut rng_latency).max(0.0) as u64;
@@ -227,10 +229,7 @@ pub fn peer_floor(sc: &Scenario) -> FloorCounts {
                     start_write(now, &mut writes, &mut seq);
                 }
             }
-            match wl.next_arrival(now) {
-                Some(t) => arrival = t,
-                None => arrival = u64::MAX,
-            }
+            arrival = wl.next_arrival(now).unwrap_or(u64::MAX);
             seq += 1;
             arrival_seq = seq;
         }
@@ -339,19 +338,31 @@ fn run_bench(name: &str, quick: bool) -> Result<Row, Failure> {
             "jaeger_outage_1300_20m",
             &load(ES_OUTAGE, &[&dur("20m", "2m")])?,
         ),
-        "jaeger_45k_1h" => jaeger_45k_1h("jaeger_45k_1h", HEALTHY, "request", &dur("1h", "1m"))?,
-        "jaeger_45k_1h_span" => {
-            jaeger_45k_1h("jaeger_45k_1h_span", HEALTHY, "span", &dur("1h", "1m"))?
-        }
+        "jaeger_45k_1h" => jaeger_45k_1h(
+            "jaeger_45k_1h",
+            HEALTHY,
+            HEALTHY_2GIB,
+            "request",
+            &dur("1h", "1m"),
+        )?,
+        "jaeger_45k_1h_span" => jaeger_45k_1h(
+            "jaeger_45k_1h_span",
+            HEALTHY,
+            HEALTHY_2GIB,
+            "span",
+            &dur("1h", "1m"),
+        )?,
         "jaeger_outage_45k_1h" => jaeger_45k_1h(
             "jaeger_outage_45k_1h",
             ES_OUTAGE,
+            &[],
             "request",
             &dur("1h", "6m"),
         )?,
         "jaeger_outage_45k_1h_span" => jaeger_45k_1h(
             "jaeger_outage_45k_1h_span",
             ES_OUTAGE,
+            &[],
             "span",
             &dur("1h", "6m"),
         )?,

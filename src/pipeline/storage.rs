@@ -47,7 +47,7 @@ impl StorageSim {
     }
 
     pub fn outage_at(&self, t: Nanos) -> Option<&Outage> {
-        self.cfg.outages.iter().find(|o| o.start <= t && t < o.end)
+        self.cfg.outage_at(t)
     }
 
     /// Would a health check at `t` find the backend up?

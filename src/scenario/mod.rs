@@ -137,6 +137,13 @@ pub struct Storage {
     pub bulk: Bulk,
 }
 
+impl Storage {
+    /// The outage in force at `t`, if any (windows are half-open: `[start, end)`).
+    pub fn outage_at(&self, t: Nanos) -> Option<&Outage> {
+        self.outages.iter().find(|o| o.start <= t && t < o.end)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Bulk {
     pub actions: u64,
