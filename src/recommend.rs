@@ -258,6 +258,20 @@ pub fn cmd_recommend(a: RecommendArgs) -> Result<(), Failure> {
         }
         (None, None) => unreachable!("a storage comes with a collector"),
     };
+    // The folder is claimed before the search: a refused --out costs nothing.
+    let out = m
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(&a.scenario, "-recommend", &m.overrides));
+    let mut od = crate::cli::claim(
+        &out,
+        &crate::outdir::Claim {
+            inputs: &[&a.scenario],
+            expected: &["tradeoff.csv", "recommendation.json"],
+            force: m.force,
+            ..crate::outdir::Claim::new("recommend")
+        },
+    )?;
     let mut base = m.overrides.clone();
     // The outage to survive.
     let (start, outage_s) = match (storage.outages.first(), a.outage) {
@@ -368,10 +382,6 @@ pub fn cmd_recommend(a: RecommendArgs) -> Result<(), Failure> {
     table.sort_by(|x, y| x.queue.total_cmp(&y.queue));
 
     // Outputs.
-    let out = m
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out(&a.scenario, "-recommend"));
     let mut csv = csv_line(
         &[
             "queue_parameter",
@@ -426,16 +436,13 @@ pub fn cmd_recommend(a: RecommendArgs) -> Result<(), Failure> {
         "overrides": m.overrides,
         "scenario_text": loaded.text,
     });
-    crate::output::write_folder(
-        &out,
-        &[
-            ("tradeoff.csv", csv),
-            (
-                "recommendation.json",
-                serde_json::to_vec_pretty(&answer).map_err(anyhow::Error::from)?,
-            ),
-        ],
+    od.put("recommend", "tradeoff.csv", &csv)?;
+    od.put(
+        "recommend",
+        "recommendation.json",
+        &serde_json::to_vec_pretty(&answer).map_err(anyhow::Error::from)?,
     )?;
+    od.commit(crate::outdir::Scope::All)?;
     if m.quiet {
         return Ok(());
     }

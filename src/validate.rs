@@ -307,9 +307,12 @@ pub struct ValidateArgs {
     /// Fail (exit 1) when MAPE or the peak error exceeds this: --tolerance 10%
     #[arg(long)]
     pub tolerance: Option<String>,
-    /// Output folder (default: output/<scenario>-validate)
+    /// Output folder (default: output/<scenario>-validate, with the --set overrides in the name)
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Write into a non-empty folder tracesim did not write (never replacing its files)
+    #[arg(long)]
+    pub force: bool,
     /// Also draw validation.svg/png into the output folder
     #[arg(long)]
     pub plot: bool,
@@ -489,6 +492,22 @@ pub fn cmd_validate(a: ValidateArgs) -> Result<(), Failure> {
         .iter()
         .map(|p| read_measured(p, &opts, a.input.skip))
         .collect::<Result<Vec<_>, _>>()?;
+    // The folder is claimed before the simulation: a refused --out costs nothing.
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| crate::cli::default_out(&a.scenario, "-validate", &a.overrides));
+    let mut inputs: Vec<&Path> = vec![&a.scenario];
+    inputs.extend(a.measured.iter().map(PathBuf::as_path));
+    let mut od = crate::cli::claim(
+        &out,
+        &crate::outdir::Claim {
+            inputs: &inputs,
+            expected: &["validation.csv", "validation_summary.csv"],
+            force: a.force,
+            ..crate::outdir::Claim::new("validate")
+        },
+    )?;
     let sim = simulate(sc, component, a.replications);
     let mut cs = vec![];
     for m in &measured {
@@ -510,10 +529,6 @@ pub fn cmd_validate(a: ValidateArgs) -> Result<(), Failure> {
     }
     // The check applies to the typical run: the one recording, or the replicates' median.
     let c = cs.last().expect("at least one");
-    let out = a
-        .out
-        .clone()
-        .unwrap_or_else(|| crate::cli::default_out(&a.scenario, "validate"));
     let curve = crate::output::csv_bytes(
         &CURVE_HEADER.map(String::from),
         cs.iter().flat_map(curve_rows),
@@ -522,13 +537,12 @@ pub fn cmd_validate(a: ValidateArgs) -> Result<(), Failure> {
         &SUMMARY_HEADER.map(String::from),
         cs.iter().map(summary_row),
     )?;
-    crate::output::write_folder(
-        &out,
-        &[
-            ("validation.csv", curve),
-            ("validation_summary.csv", summary),
-        ],
-    )?;
+    od.put("validate", "validation.csv", &curve)?;
+    od.put("validate", "validation_summary.csv", &summary)?;
+    if a.plot {
+        crate::plot::plot_staged(&mut od)?;
+    }
+    od.commit(crate::outdir::Scope::All)?;
     for c in &cs {
         print_comparison(c);
     }
@@ -537,7 +551,6 @@ pub fn cmd_validate(a: ValidateArgs) -> Result<(), Failure> {
         out.display()
     );
     if a.plot {
-        crate::plot::plot_here(&out)?;
         println!("  plotted       {}/validation.{{svg,png}}", out.display());
     }
     if let Some(tol) = tolerance {
@@ -624,9 +637,12 @@ pub struct CalibrateArgs {
     /// Most objective evaluations of the optimiser
     #[arg(long, default_value_t = 120)]
     pub iterations: u64,
-    /// Output folder (default: output/<scenario>-calibrate)
+    /// Output folder (default: output/<scenario>-calibrate, with the --set overrides in the name)
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Write into a non-empty folder tracesim did not write (never replacing its files)
+    #[arg(long)]
+    pub force: bool,
 }
 
 const CALIBRATE_HELP: &str = "\
@@ -892,6 +908,27 @@ pub fn cmd_calibrate(a: CalibrateArgs) -> Result<(), Failure> {
     if params.is_empty() {
         return Err(usage("--fit names no parameter"));
     }
+    // The folder is claimed before the fit: a refused --out costs nothing.
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| crate::cli::default_out(&a.scenario, "-calibrate", &a.overrides));
+    let measured_paths: Vec<PathBuf> = a
+        .measured
+        .iter()
+        .map(|s| parse_measured_spec(s).0)
+        .collect();
+    let mut inputs: Vec<&Path> = vec![&a.scenario];
+    inputs.extend(measured_paths.iter().map(PathBuf::as_path));
+    let mut od = crate::cli::claim(
+        &out,
+        &crate::outdir::Claim {
+            inputs: &inputs,
+            expected: &["calibrated.toml", "calibration.csv", "validation.csv"],
+            force: a.force,
+            ..crate::outdir::Claim::new("calibrate")
+        },
+    )?;
     let problem = Problem {
         text: &text,
         file: &file,
@@ -954,24 +991,20 @@ pub fn cmd_calibrate(a: CalibrateArgs) -> Result<(), Failure> {
     let mut h: Vec<String> = SUMMARY_HEADER.map(String::from).to_vec();
     h.insert(1, "mape_before".into());
     h.insert(2, "peak_error_before".into());
-    let out = a
-        .out
-        .clone()
-        .unwrap_or_else(|| crate::cli::default_out(&a.scenario, "calibrate"));
     let csv = crate::output::csv_bytes(&h, rows.into_iter())?;
     let mut curves = vec![];
     for c in &after {
         curves.extend(curve_rows(c));
     }
     let curve = crate::output::csv_bytes(&CURVE_HEADER.map(String::from), curves.into_iter())?;
-    crate::output::write_folder(
-        &out,
-        &[
-            ("calibrated.toml", format!("{header}{fitted}").into_bytes()),
-            ("calibration.csv", csv),
-            ("validation.csv", curve),
-        ],
+    od.put(
+        "calibrate",
+        "calibrated.toml",
+        format!("{header}{fitted}").as_bytes(),
     )?;
+    od.put("calibrate", "calibration.csv", &csv)?;
+    od.put("calibrate", "validation.csv", &curve)?;
+    od.commit(crate::outdir::Scope::All)?;
     for (p, v) in params.iter().zip(&x) {
         println!(
             "  {} = {}  (was {})",

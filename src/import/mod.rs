@@ -627,10 +627,12 @@ pub fn cmd_import(a: ImportArgs) -> Result<(), Failure> {
     };
     let out = common.out.filter(|p| p.as_os_str() != "-");
     match &out {
-        Some(p) => write_atomic(p, &imported.toml).map_err(|e| Failure {
-            code: 1,
-            error: anyhow::anyhow!("cannot write {}: {e}", p.display()),
-        })?,
+        // Signed, so that importing again may replace the file while nobody edited it.
+        Some(p) => crate::outdir::write_file(
+            p,
+            crate::outdir::sign(&imported.toml).as_bytes(),
+            &crate::outdir::is_signed,
+        )?,
         None => {
             let mut so = std::io::stdout().lock();
             so.write_all(imported.toml.as_bytes())
@@ -659,30 +661,6 @@ pub fn cmd_import(a: ImportArgs) -> Result<(), Failure> {
     }
     eprint!("{note}");
     Ok(())
-}
-
-/// Writes `text` to `path` through a temporary file in the same folder and a rename, so a
-/// reader never sees half a file and a failure leaves no file behind.
-pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "scenario.toml".into());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let res = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if res.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    res
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ mod hand_computed;
 mod import;
 mod jaeger_story;
 mod otelcol;
+mod output_folders;
 mod properties;
 mod queueing_theory;
 mod resolution;
