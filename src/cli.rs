@@ -83,7 +83,7 @@ confidence band against the first varied field); a validation folder validation.
 Examples:
   tracesim run models/istio-ingress-datadog.toml --out output/istio && tracesim plot output/istio
   tracesim run models/jaeger-collector-es-outage.toml --plot
-  tracesim plot output/sweep --format svg";
+  tracesim sweep models/jaeger-collector-es-outage-1gib.toml --vary collector.queue_size_memory=5MiB,15MiB --out output/sweep && tracesim plot output/sweep --format svg";
 
 #[derive(Args, Debug)]
 pub struct PlotArgs {
@@ -159,7 +159,8 @@ Finished runs are journaled: after an interruption, --resume runs only the rest.
 Examples:
   tracesim sweep models/jaeger-collector-es-outage-1gib.toml --vary collector.queue_size_memory=5MiB..80MiB/5MiB --replications 20
   tracesim sweep models/jaeger-collector-es-outage.toml --vary collector.memory.limit=200MB,500MB,1GB --vary storage.outages.0.duration=1m,5m,15m
-  JOB_COMPLETION_INDEX=3 tracesim sweep s.toml --vary ... --shard-count 10 --out /shared/sweep && tracesim merge /shared/sweep";
+  JOB_COMPLETION_INDEX=3 tracesim sweep models/jaeger-collector-es-outage.toml --vary collector.queue_size_memory=5MiB,15MiB,40MiB,80MiB --shard-count 4 --out output/shards
+  tracesim merge output/shards   # once the 4 shards (JOB_COMPLETION_INDEX=0..3) are done";
 
 const COMPARE_HELP: &str = "\
 A variant is 'NAME: PATH=VALUE; PATH=VALUE' (a bare NAME is the scenario as it is). The first
@@ -499,6 +500,7 @@ fn cmd_sweep(a: SweepArgs) -> Result<(), Failure> {
     check_many(&a.many)?;
     let axes = parse_axes(&a.vary)?;
     let plan = grid_plan(&a.scenario, &axes, &a.many)?;
+    crate::units::Family::of_scenario(&plan.text).set();
     let shard = Shard::resolve(a.shard_index, a.shard_count).map_err(usage)?;
     let out = a
         .many
@@ -686,6 +688,7 @@ fn cmd_compare(a: CompareArgs) -> Result<(), Failure> {
         a.many.replications,
         a.many.seed,
     )?;
+    crate::units::Family::of_scenario(&plan.text).set();
     let out = a
         .many
         .out
@@ -760,6 +763,7 @@ fn print_points(points: &[u8], labels: &[String], level: f64) {
         return;
     };
     let label_idx: Vec<usize> = labels.iter().filter_map(|l| col(l)).collect();
+    let (per, unit) = crate::units::Family::current().mega();
     println!(
         "{:<40} {:>24} {:>8} {:>8}",
         labels.join(" "),
@@ -769,9 +773,9 @@ fn print_points(points: &[u8], labels: &[String], level: f64) {
     );
     for r in rdr.records().flatten() {
         let label: Vec<&str> = label_idx.iter().map(|&i| &r[i]).collect();
-        let mb = |i: usize| r[i].parse::<f64>().unwrap_or(0.0) / 1e6;
+        let mb = |i: usize| r[i].parse::<f64>().unwrap_or(0.0) / per;
         println!(
-            "{:<40} {:>7.1} MB [{:>5.1}, {:>5.1}] {:>8.2} {:>7.2}%",
+            "{:<40} {:>7.1} {unit} [{:>5.1}, {:>5.1}] {:>8.2} {:>7.2}%",
             label.join(" "),
             mb(rss),
             mb(lo),
@@ -792,6 +796,7 @@ const RUN_FILES: [&str; 4] = [
 fn cmd_run(a: RunArgs) -> Result<(), Failure> {
     let loaded = scenario::load(&a.scenario, &a.overrides)?;
     let sc = &loaded.scenario;
+    crate::units::Family::of_scenario(&loaded.text).set();
     let seed = a.seed.unwrap_or(sc.seed);
     let out = a
         .out

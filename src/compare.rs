@@ -97,9 +97,10 @@ pub fn print_differences(diffs: &[u8], level: f64) {
         }
         let f = |i: usize| r[i].parse::<f64>().unwrap_or(0.0);
         let (scale, unit) = if &r[2] == "peak_rss_bytes" {
-            (1e6, " MB")
+            let (per, unit) = crate::units::Family::current().mega();
+            (per, format!(" {unit}"))
         } else {
-            (1.0, "")
+            (1.0, String::new())
         };
         println!(
             "  {:<20} {:<16} {:>+12.1}{unit} [{:+.1}, {:+.1}]",

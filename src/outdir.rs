@@ -328,19 +328,14 @@ impl OutDir {
         let mut marker = match marker {
             Some(m) => m,
             None => {
-                let entries: Vec<String> = fs::read_dir(&real)
+                let mut entries: Vec<String> = fs::read_dir(&real)
                     .map_err(io)?
                     .filter_map(|e| e.ok())
                     .map(|e| e.file_name().to_string_lossy().to_string())
                     .collect();
+                entries.sort();
                 if !entries.is_empty() && !force {
-                    let mut shown: Vec<&String> = entries.iter().take(3).collect();
-                    shown.sort();
-                    let list = shown
-                        .iter()
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ");
+                    let list = entries[..entries.len().min(3)].join(", ");
                     return Err(refused(
                         path,
                         format!(

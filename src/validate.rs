@@ -325,9 +325,9 @@ plateau, first drop, share inside the band), one block per recording and, with s
 for their median.
 
 Examples:
-  tracesim validate models/validation/otel-rs-bsp.toml --measured ../shared/measurements/rs_hang_r2000_p1k_q200k.csv --tolerance 10%
-  tracesim validate s.toml --measured prometheus.json --label pod=jaeger-collector-0 --offset -120
-  tracesim validate s.toml --measured run1.csv --measured run2.csv --measured run3.csv --tolerance 10%";
+  tracesim validate models/validation/otel-rs-bsp.toml --measured validation/shared-measurements/rs_hang_r2000_p1k_q200k.csv --tolerance 10%
+  tracesim validate models/validation/otel-rs-bsp.toml --measured examples/prometheus-otel-rs-bsp.json --label pod=otel-rs-bsp-0 --offset 0
+  tracesim validate models/validation/otel-rs-bsp.toml --measured validation/recordings/refused_r2000_q100k.csv --measured validation/recordings/refused_r2000_q100k_rep2.csv --measured validation/recordings/refused_r2000_q100k_rep3.csv --skip 1 --set tracer.max_queue_size=100000 --set 'workload.rate_schedule=[{at=\"70s\", rate=0}]' --set scenario.duration=75s --set 'agent.outages=[{start=\"15s\", duration=\"30s\", mode=\"refuse\"}]'";
 
 fn parse_fraction(s: &str) -> Result<f64, Failure> {
     let t = s.trim();
@@ -485,6 +485,7 @@ pub fn cmd_validate(a: ValidateArgs) -> Result<(), Failure> {
     let tolerance = a.tolerance.as_deref().map(parse_fraction).transpose()?;
     let opts = a.input.read_options()?;
     let loaded = scenario::load(&a.scenario, &a.overrides)?;
+    crate::units::Family::of_scenario(&loaded.text).set();
     let sc = &loaded.scenario;
     let component = pick_component(sc, &a.input.component)?;
     let measured = a
@@ -652,8 +653,8 @@ value / 10 .. x 10). Writes calibrated.toml (the scenario with the fitted values
 and calibration.csv (each run's errors before and after).
 
 Examples:
-  tracesim calibrate models/validation/otel-rs-bsp.toml --measured ../shared/measurements/rs_hang_r2000_p1k_q200k.csv --fit tracer.memory.queue_slot,tracer.memory.span_per_attribute
-  tracesim calibrate s.toml --measured 'a.csv' --measured 'b.csv: workload.rate=4000/s' --fit tracer.memory.span_fixed=100B..10KiB";
+  tracesim calibrate models/validation/otel-rs-bsp.toml --measured validation/shared-measurements/rs_hang_r2000_p1k_q200k.csv --fit tracer.memory.queue_slot,tracer.memory.span_per_attribute
+  tracesim calibrate models/validation/otel-rs-bsp.toml --measured validation/shared-measurements/rs_hang_r2000_p1k_q200k.csv --measured 'validation/shared-measurements/rs_hang_r2000_p200_q200k.csv: workload.span_size=326B; tracer.memory.span_attributes=4' --fit tracer.memory.span_fixed=100B..10KiB";
 
 /// A parameter to fit: its path, how to write a value back, and its bounds.
 #[derive(Clone, Debug)]
@@ -889,6 +890,7 @@ fn parse_measured_spec(spec: &str) -> (PathBuf, Vec<String>) {
 pub fn cmd_calibrate(a: CalibrateArgs) -> Result<(), Failure> {
     let opts = a.input.read_options()?;
     let loaded = scenario::load(&a.scenario, &a.overrides)?;
+    crate::units::Family::of_scenario(&loaded.text).set();
     let file = a.scenario.display().to_string();
     let text = loaded.text.clone();
     let mut runs = vec![];

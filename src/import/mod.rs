@@ -443,14 +443,16 @@ pub(crate) fn write_outage(t: &mut Toml, o: &Options) {
 
 const IMPORT_HELP: &str = "\
 Examples:
-  tracesim import otelcol otel-collector.yaml --out my-collector.toml
-  tracesim import otelcol config.yaml --pipeline traces/2 --rate 3.5k/s --memory-limit 2GiB --version 0.120.0
+  tracesim import otelcol examples/otel-collector.yaml --out my-collector.toml
+  tracesim import otelcol examples/otel-collector.yaml --pipeline traces --rate 3.5k/s --memory-limit 2GiB --version 0.120.0
   tracesim import jaeger --out jaeger.toml -- --collector.queue-size-memory=80 --collector.num-workers=50
   tracesim import jaeger COLLECTOR_QUEUE_SIZE=2000 SPAN_STORAGE_TYPE=elasticsearch
-  tracesim import jaeger --env-file collector.env --memory-limit 250MiB
+  tracesim import jaeger --env-file examples/jaeger-collector.env --memory-limit 250MiB
 
-The scenario is written to --out (atomically) or to stdout; stderr lists the values that are
-defaults to check and what the simulator does not model. Run it with `tracesim run FILE`.";
+The scenario is written to --out or to stdout; stderr lists the values that are defaults to
+check and what the simulator does not model. Run it with `tracesim run FILE`. --out writes a
+new file, or replaces one that tracesim wrote and nobody edited since (never a file of
+yours).";
 
 #[derive(Args, Debug)]
 #[command(after_help = IMPORT_HELP)]
