@@ -269,7 +269,25 @@ pub struct MeasuredArgs {
 }
 
 impl MeasuredArgs {
+    /// The options as given: `--skip` and `--offset` finite (a NaN offset would compare every
+    /// simulated point with the recording's first), `--skip` not negative.
+    fn check(&self) -> Result<(), Failure> {
+        if !(self.skip >= 0.0 && self.skip.is_finite()) {
+            return Err(usage(format!(
+                "--skip {}: must be a number of seconds, 0 or more",
+                self.skip
+            )));
+        }
+        if let Some(o) = self.offset.filter(|o| !o.is_finite()) {
+            return Err(usage(format!(
+                "--offset {o}: must be a finite number of seconds"
+            )));
+        }
+        Ok(())
+    }
+
     fn read_options(&self) -> Result<ReadOptions, Failure> {
+        self.check()?;
         let mut labels = vec![];
         for l in &self.labels {
             let (k, v) = l
@@ -338,16 +356,40 @@ fn parse_fraction(s: &str) -> Result<f64, Failure> {
         .ok_or_else(|| usage(format!("`{s}` is not a fraction such as 10% or 0.1")))
 }
 
+/// Reads a measured file, without its first `skip` seconds. Every error in it is bad input
+/// (exit 2) naming the file; repeated times merged are said on stderr.
 fn read_measured(path: &Path, opts: &ReadOptions, skip: f64) -> Result<Series, Failure> {
-    if !(skip >= 0.0 && skip.is_finite()) {
-        return Err(usage("--skip must be a number of seconds, 0 or more"));
+    let bad = |e: measured::MeasureError| Failure {
+        code: 2,
+        error: e.into(),
+    };
+    let s = measured::read(path, opts).map_err(bad)?;
+    if s.merged > 0 {
+        eprintln!(
+            "note: {}: {} sample{} at a time already seen merged into it (the mean of each \
+             repeated time's values is kept)",
+            s.file,
+            s.merged,
+            if s.merged == 1 { "" } else { "s" }
+        );
     }
-    measured::read(path, opts)
-        .map(|s| s.skip(skip))
-        .map_err(|e| Failure {
-            code: 2,
-            error: e.into(),
-        })
+    s.skip(skip).map_err(bad)
+}
+
+/// Why a measured series and a simulated curve give no comparison (exit 2: the recording,
+/// `--skip` or `--offset` do not fit the scenario).
+fn no_overlap(m: &Series, sim: &SimCurve, offset: f64) -> String {
+    format!(
+        "{}: the measurement ({:.1} s to {:.1} s) and the simulation ({:.1} s to {:.1} s, {} \
+         samples) share fewer than 2 sample times with offset {offset:+.1} s (simulated time = \
+         measured time + offset)",
+        m.file,
+        m.t.first().copied().unwrap_or(0.0),
+        m.duration(),
+        sim.t.first().copied().unwrap_or(0.0),
+        sim.t.last().copied().unwrap_or(0.0),
+        sim.t.len()
+    )
 }
 
 fn pick_component(sc: &Scenario, want: &Option<String>) -> Result<&'static str, Failure> {
@@ -493,14 +535,7 @@ pub fn cmd_validate(a: ValidateArgs) -> Result<(), Failure> {
     let mut cs = vec![];
     for m in &measured {
         let offset = align(sc, m, &sim, a.input.offset);
-        cs.push(compare(m, &sim, offset).ok_or_else(|| {
-            usage(format!(
-                "{}: the measurement ({:.0} s) and the simulation ({:.0} s) do not overlap with offset {offset:+.1} s",
-                m.file,
-                m.duration(),
-                secs(sc.duration)
-            ))
-        })?);
+        cs.push(compare(m, &sim, offset).ok_or_else(|| usage(no_overlap(m, &sim, offset)))?);
     }
     if cs.len() > 1 {
         let median = median_series(&cs).ok_or_else(|| {
@@ -575,6 +610,7 @@ pub fn median_series(cs: &[Comparison]) -> Option<Series> {
         t: vec![],
         bytes: vec![],
         first_drop: None,
+        merged: 0,
     };
     for (k, &t) in first.t.iter().enumerate() {
         let mut v = vec![first.measured[k]];
@@ -787,8 +823,7 @@ impl Problem<'_> {
                 };
                 let sim = simulate(&sc, &comp, 1);
                 let off = align(&sc, &run.series, &sim, self.offset);
-                compare(&run.series, &sim, off)
-                    .ok_or_else(|| format!("{}: no overlap with the simulation", run.series.file))
+                compare(&run.series, &sim, off).ok_or_else(|| no_overlap(&run.series, &sim, off))
             })
             .collect()
     }
@@ -1042,6 +1077,7 @@ mod tests {
             t: t.to_vec(),
             bytes: vec![v; t.len()],
             first_drop: drop,
+            merged: 0,
         }
     }
 
