@@ -4,7 +4,7 @@
 use tracesim::measured::{self, ReadOptions};
 use tracesim::scenario;
 use tracesim::validate::{
-    Comparison, Problem, Run, compare, fit, fit_param, median_series, simulate,
+    Comparison, Problem, Run, calibrate, compare, fit_param, mean_mape, median_series, simulate,
 };
 
 const MODEL: &str = "models/validation/otel-rs-bsp.toml";
@@ -63,8 +63,10 @@ fn calibrate_and_predict_replicates(
         component: None,
         offset: None,
     };
-    let x = fit(&problem, 120).unwrap();
-    let fitted = problem.evaluate(&x).unwrap();
+    let r = calibrate(&problem, 120).unwrap_or_else(|f| panic!("{:#}", f.error));
+    // These fits beat the scenario as written.
+    assert!(!r.kept_given);
+    let (x, fitted) = (r.values, r.fitted);
     let sets: Vec<String> = params.iter().zip(&x).map(|(p, v)| p.set(*v)).collect();
     let predicted = predict
         .iter()
@@ -471,6 +473,109 @@ fn csv_cell(path: &std::path::Path, name: &str) -> String {
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     let row: Vec<&str> = lines.next().unwrap().split(',').collect();
     row[header.iter().position(|h| *h == name).unwrap()].to_string()
+}
+
+/// Regression (issue 25, item 3): with the scenario's `span_fixed = "0B"` below the bounds
+/// 100B..10KiB, calibrate said `(was "100B")` and "MAPE 2.8% -> 2.8%" where the scenario as
+/// given has 0.9%, and wrote the worse fit, stuck on its bound.
+#[test]
+fn calibrate_reports_the_true_start_and_never_writes_a_worse_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (model, m) = (
+        root(MODEL),
+        root("validation/shared-measurements/rs_hang_r2000_p1k_q200k.csv"),
+    );
+    // 40 s of the recording keep the test fast; the bound stops the search the same way.
+    let short = ["--set", "scenario.duration=40s"];
+    let cal = dir.path().join("cal");
+    let mut args = vec!["calibrate", &model, "--measured", &m];
+    args.extend([
+        "--fit",
+        "tracer.memory.span_fixed=100B..10KiB",
+        "--iterations",
+        "10",
+    ]);
+    args.extend(short);
+    args.extend(["--out", cal.to_str().unwrap()]);
+    let o = tracesim(&args);
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert!(o.status.success(), "{err}");
+    // The true start, its clamp and the bound, said.
+    assert!(!out.contains("(was \"100B\")"), "{out}");
+    assert!(out.contains("span_fixed = \"0B\"  (kept as given"), "{out}");
+    assert!(
+        err.contains("\"0B\" lies below the bounds") && err.contains("starts at \"100B\""),
+        "{err}"
+    );
+    assert!(err.contains("sits at its lower bound \"100B\""), "{err}");
+    assert!(
+        err.contains("no better than the scenario as given"),
+        "{err}"
+    );
+    // The error before is the scenario's own: validate with one replication says the same.
+    let val = dir.path().join("val");
+    let mut vargs = vec!["validate", &model, "--measured", &m, "--replications", "1"];
+    vargs.extend(short);
+    vargs.extend(["--out", val.to_str().unwrap()]);
+    let v = tracesim(&vargs);
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
+    let true_mape = csv_cell(&val.join("validation_summary.csv"), "mape");
+    let csv = cal.join("calibration.csv");
+    assert_eq!(csv_cell(&csv, "mape_before"), true_mape);
+    // What is written fits as well as the start, not worse: the scenario unchanged.
+    assert_eq!(csv_cell(&csv, "mape"), true_mape);
+    let written = std::fs::read_to_string(cal.join("calibrated.toml")).unwrap();
+    let given = scenario::apply_overrides(
+        MODEL,
+        &std::fs::read_to_string(&model).unwrap(),
+        &["scenario.duration=40s".to_string()],
+    )
+    .unwrap();
+    let body = written.split_once("\n\n").unwrap().1;
+    assert_eq!(body, given);
+    assert!(written.contains("kept as given"), "{written}");
+}
+
+/// The same problem in the library: a start clamped into the bounds, a fit that beats the
+/// scenario is written (and its bound named), one that does not is not.
+#[test]
+fn calibrate_keeps_the_given_values_unless_the_fit_beats_them() {
+    let text = std::fs::read_to_string(root(MODEL)).unwrap();
+    let runs = vec![Run {
+        series: series("validation/shared-measurements/rs_hang_r2000_p1k_q200k.csv"),
+        overrides: vec![],
+    }];
+    let base = vec!["scenario.duration=\"30s\"".to_string()];
+    let solve = |spec: &str| {
+        let params = vec![fit_param(&text, spec).unwrap()];
+        assert_eq!(params[0].initial, 0.0);
+        assert_eq!(params[0].given, "\"0B\"");
+        assert!(params[0].clamped());
+        let problem = Problem {
+            text: &text,
+            file: MODEL,
+            base: &base,
+            runs: &runs,
+            params: &params,
+            component: None,
+            offset: None,
+        };
+        let r = calibrate(&problem, 10).unwrap_or_else(|f| panic!("{:#}", f.error));
+        (params, r)
+    };
+    let (p, r) = solve("tracer.memory.span_fixed=100B..10KiB");
+    assert!(r.kept_given);
+    assert_eq!(r.values, [0.0]);
+    assert!(mean_mape(&r.given) < mean_mape(&r.fitted));
+    assert_eq!(mean_mape(r.written()), mean_mape(&r.given));
+    assert_eq!(p[0].at_bound(r.best[0]), Some(("lower", 100.0)));
+    // Whatever the bounds, what is written is never worse than the scenario as given.
+    let (_, r) = solve("tracer.memory.span_fixed=1B..10KiB");
+    assert!(mean_mape(r.written()) <= mean_mape(&r.given));
+    assert_eq!(r.kept_given, mean_mape(&r.fitted) >= mean_mape(&r.given));
 }
 
 /// Regression (issue 25, item 4): `--skip` longer than the recording was silently ignored and
