@@ -16,6 +16,7 @@
 
 pub mod catalogue;
 pub mod jaeger;
+pub mod jaeger_flags;
 pub mod otelcol;
 mod yaml;
 
