@@ -462,7 +462,7 @@ Examples:
   tracesim import jaeger --out jaeger.toml -- --collector.queue-size-memory=80 --collector.num-workers=50
   tracesim import jaeger --collector.queue-size=5 --out s.toml
   tracesim import jaeger COLLECTOR_QUEUE_SIZE=2000 SPAN_STORAGE_TYPE=elasticsearch
-  tracesim import jaeger --env-file collector.env --memory-limit 250MiB
+  tracesim import jaeger --env-file examples/jaeger-collector.env --memory-limit 250MiB
 
 tracesim's own options (those above) are recognised anywhere on the line: before or after
 `--`, between collector flags, as `--out s.toml` or `--out=s.toml`. No Jaeger v1 collector
@@ -477,8 +477,10 @@ unknown ones as not modelled instead. Real settings the simulator does not model
 as not modelled. As in Jaeger, a flag wins over its variable, except --span-storage.type
 (SPAN_STORAGE_TYPE wins). A boolean flag takes its value after `=` (--es.sniffer=false).
 
-The scenario is written to --out (atomically) or to stdout; stderr lists the values that are
-defaults to check and what the simulator does not model. Run it with `tracesim run FILE`.";
+The scenario is written to --out or to stdout; stderr lists the values that are defaults to
+check and what the simulator does not model. Run it with `tracesim run FILE`. --out writes a
+new file, or replaces one that tracesim wrote and nobody edited since (never a file of
+yours).";
 
 #[derive(Args, Debug)]
 #[command(after_help = IMPORT_HELP)]
