@@ -6,6 +6,7 @@ mod common;
 mod cli;
 mod conservation;
 mod determinism;
+mod documented_commands;
 mod fuzz_corpus;
 mod hand_computed;
 mod import;
