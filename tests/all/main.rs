@@ -7,6 +7,7 @@ mod cli;
 mod conservation;
 mod determinism;
 mod documented_commands;
+mod exit_codes;
 mod fuzz_corpus;
 mod hand_computed;
 mod import;
