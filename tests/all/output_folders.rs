@@ -312,6 +312,46 @@ fn default_folders_name_the_command_and_the_overrides() {
 }
 
 #[test]
+fn validate_and_calibrate_name_their_folders_with_a_separator() {
+    let t = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for d in ["models", "validation"] {
+        std::os::unix::fs::symlink(root.join(d), t.path().join(d)).unwrap();
+    }
+    let m = "validation/shared-measurements/rs_hang_r2000_p1k_q200k.csv";
+    let v = "models/validation/otel-rs-bsp.toml";
+    let o = tracesim(
+        t.path(),
+        &["validate", v, "--measured", m, "--replications", "1"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        t.path()
+            .join("output/otel-rs-bsp-validate/validation.csv")
+            .is_file()
+    );
+    let o = tracesim(
+        t.path(),
+        &[
+            "calibrate",
+            v,
+            "--measured",
+            m,
+            "--fit",
+            "tracer.memory.queue_slot",
+            "--iterations",
+            "3",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        t.path()
+            .join("output/otel-rs-bsp-calibrate/calibrated.toml")
+            .is_file()
+    );
+}
+
+#[test]
 fn single_file_outputs_never_replace_a_users_file() {
     let t = workspace();
     // import: a new file, then again over its own unchanged file, never over an edited one.
