@@ -785,6 +785,16 @@ pub(crate) fn validate_go_runtime(
             ),
         )
     })?;
+    if m.gomemlimit.is_some() && !version.has_memory_limit() {
+        return bad(
+            &format!("{field}.gomemlimit"),
+            format!(
+                "GOMEMLIMIT appeared in Go 1.19: a Go {} runtime ignores it (remove it, or \
+                 raise {field}.go_version)",
+                m.go_version
+            ),
+        );
+    }
     if let Some(l) = m.limit {
         if l.0 <= m.baseline.0 {
             return bad(
