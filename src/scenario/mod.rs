@@ -5,6 +5,7 @@
 //! Every error names the file, the line and column where the line is known, and the field
 //! path (`storage.outages[0].start`).
 
+pub mod events;
 pub mod otelcol;
 pub mod raw;
 pub mod tracer;
@@ -192,10 +193,26 @@ pub fn load(path: &Path, overrides: &[String]) -> Result<Loaded, ScenarioError> 
     })
 }
 
-/// Parses and validates scenario text (`file` is only used in messages).
+/// Parses and validates scenario text (`file` is only used in messages), including the
+/// budget of timer events a run may spend ([`events::MAX_PERIODIC_EVENTS`]).
 pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
+    located(file, text, validate)
+}
+
+/// [`parse`] without the event budget: is this a valid configuration, whether or not a run
+/// of it is affordable? For `import`, which writes what the input says (and warns) even when
+/// `run` will refuse it.
+pub fn parse_config(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
+    located(file, text, validate_config)
+}
+
+fn located(
+    file: &str,
+    text: &str,
+    check: fn(&RawScenario) -> VResult<Scenario>,
+) -> Result<Scenario, ScenarioError> {
     let raw = parse_raw(file, text)?;
-    validate(&raw).map_err(|(field, message)| ScenarioError {
+    check(&raw).map_err(|(field, message)| ScenarioError {
         file: file.to_string(),
         line: locate(text, &field),
         field,
@@ -395,8 +412,15 @@ pub(crate) fn bad<T>(field: &str, msg: impl Into<String>) -> VResult<T> {
     Err((field.to_string(), msg.into()))
 }
 
-/// Cross-field checks and conversion to the engine's form.
+/// Cross-field checks and conversion to the engine's form, then the event budget.
 pub fn validate(r: &RawScenario) -> VResult<Scenario> {
+    let s = validate_config(r)?;
+    events::check(&s)?;
+    Ok(s)
+}
+
+/// Cross-field checks and conversion to the engine's form.
+pub fn validate_config(r: &RawScenario) -> VResult<Scenario> {
     let m = &r.scenario;
     if m.name.trim().is_empty() {
         return bad("scenario.name", "must not be empty");

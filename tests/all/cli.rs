@@ -304,3 +304,188 @@ fn bench_quick_writes_tidy_csv() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("event_queue"));
 }
+
+// ---- Event storms (issue 25): a timer period without its unit must never hang a run. ----
+
+/// Runs tracesim in `dir`, its output in files (a full pipe cannot block it), and kills it
+/// after a minute: a storm then fails the test instead of hanging the suite.
+fn run_bounded(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
+    let err_path = dir.join("stderr.txt");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tracesim"))
+        .current_dir(dir)
+        .args(args)
+        .stdout(std::fs::File::create(dir.join("stdout.txt")).unwrap())
+        .stderr(std::fs::File::create(&err_path).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break Some(st);
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let err = std::fs::read_to_string(&err_path).unwrap();
+    (status.and_then(|s| s.code()), err)
+}
+
+/// Regression: memory_limiter `check_interval: 1` (1 ns, accepted by the collector) made a run
+/// that never ended, even at `--set scenario.duration=2s`. It is now refused at once, naming
+/// the file, line and field, the implied count and the budget.
+#[test]
+fn event_storm_of_a_1ns_check_interval_is_refused_not_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = model("otelcol-testbed-no-backend-limiter.toml")
+        .replace("check_interval = \"100ms\"", "check_interval = \"1ns\"");
+    let line = line_of(&text, "check_interval = \"1ns\"");
+    std::fs::write(dir.path().join("s.toml"), &text).unwrap();
+    let args = [
+        "run",
+        "s.toml",
+        "--set",
+        "scenario.duration=2s",
+        "--out",
+        "out",
+    ];
+    let (code, err) = run_bounded(dir.path(), &args);
+    assert_eq!(code, Some(2), "stderr: {err}");
+    for n in [
+        format!("s.toml:{line}:"),
+        "otelcol.memory_limiter.check_interval".to_string(),
+        "2.0e9 memory_limiter checks".to_string(),
+        "budget of 1e9".to_string(),
+    ] {
+        assert!(err.contains(&n), "`{n}` not in: {err}");
+    }
+    assert!(!dir.path().join("out").exists());
+}
+
+/// `sample_interval = "1ns"`: refused at once too (below the 1 ms resolution of the
+/// timeseries), never run.
+#[test]
+fn event_storm_of_a_1ns_sample_interval_is_refused_not_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = tiny_with("sample_interval = \"1s\"", "sample_interval = \"1ns\"");
+    let line = line_of(&text, "sample_interval");
+    std::fs::write(dir.path().join("s.toml"), &text).unwrap();
+    let args = ["run", "s.toml", "--set", "scenario.duration=2s"];
+    let (code, err) = run_bounded(dir.path(), &args);
+    assert_eq!(code, Some(2), "stderr: {err}");
+    assert!(err.contains(&format!("s.toml:{line}:")), "{err}");
+    assert!(err.contains("scenario.sample_interval"), "{err}");
+}
+
+/// Every timer of the engine is under the budget: a period of 1 ns on any of them is refused
+/// with its own field named, before a run starts.
+#[test]
+fn every_timer_source_is_held_to_the_event_budget() {
+    let oc = crate::otelcol::OC;
+    let es = model("jaeger-collector-es-outage.toml");
+    let dd = model("istio-ingress-datadog.toml");
+    let sdk = model("otel-sdk-collector-refused.toml");
+    let with_limiter = [
+        "otelcol.processors=[\"memory_limiter\", \"batch\"]",
+        "otelcol.memory_limiter.limit_mib=100",
+    ];
+    let cases: Vec<(&str, Vec<&str>, &str)> = vec![
+        (
+            oc,
+            [
+                &with_limiter[..],
+                &["otelcol.memory_limiter.check_interval=\"1ns\""],
+            ]
+            .concat(),
+            "otelcol.memory_limiter.check_interval",
+        ),
+        (
+            oc,
+            vec!["otelcol.batch.timeout=\"1ns\""],
+            "otelcol.batch.timeout",
+        ),
+        (
+            oc,
+            vec![
+                "otelcol.exporter.retry_on_failure.initial_interval=\"1ns\"",
+                "otelcol.exporter.retry_on_failure.max_interval=\"1ns\"",
+                "storage.refuse_latency=\"0s\"",
+            ],
+            "otelcol.exporter.retry_on_failure.initial_interval",
+        ),
+        (
+            &es,
+            vec!["collector.resize_interval=\"1ns\""],
+            "collector.resize_interval",
+        ),
+        (
+            &es,
+            vec!["storage.bulk.flush_interval=\"1ns\""],
+            "storage.bulk.flush_interval",
+        ),
+        (
+            &es,
+            vec!["storage.bulk.reconnect_interval=\"1ns\""],
+            "storage.bulk.reconnect_interval",
+        ),
+        (
+            &dd,
+            vec!["tracer.flush_interval=\"1ns\""],
+            "tracer.flush_interval",
+        ),
+        (
+            &sdk,
+            vec!["tracer.scheduled_delay=\"1ns\""],
+            "tracer.scheduled_delay",
+        ),
+        (
+            &sdk,
+            vec![
+                "tracer.retry.initial_interval=\"1ns\"",
+                "tracer.retry.max_interval=\"1ns\"",
+                "tracer.retry.max_retries=1000000000",
+            ],
+            "tracer.retry.initial_interval",
+        ),
+    ];
+    for (base, sets, field) in cases {
+        let o: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+        let text = tracesim::scenario::apply_overrides("s.toml", base, &o).unwrap();
+        // A valid configuration...
+        tracesim::scenario::parse_config("s.toml", &text).unwrap_or_else(|e| panic!("{e}"));
+        // ... whose run is refused.
+        let e = tracesim::scenario::parse("s.toml", &text).unwrap_err();
+        assert_eq!(e.field, field, "{sets:?}: {e}");
+        assert!(e.message.contains("budget of 1e9"), "{e}");
+    }
+}
+
+/// The other way round: no bundled scenario comes near the budget (so it refuses only
+/// periods nobody means).
+#[test]
+fn bundled_scenarios_are_far_below_the_event_budget() {
+    let dir = format!("{}/models", env!("CARGO_MANIFEST_DIR"));
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_none_or(|x| x != "toml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&p).unwrap();
+        let sc = tracesim::scenario::parse("m", &text).unwrap();
+        let total: f64 = tracesim::scenario::events::sources(&sc)
+            .iter()
+            .map(|s| s.events)
+            .sum();
+        assert!(
+            total < tracesim::scenario::events::MAX_PERIODIC_EVENTS / 1000.0,
+            "{}: {total:.1e}",
+            p.display()
+        );
+        seen += 1;
+    }
+    assert!(seen >= 10);
+}
