@@ -239,6 +239,7 @@ pub fn cmd_recommend(a: RecommendArgs) -> Result<(), Failure> {
         return Err(usage("--confidence must be between 0 and 1"));
     }
     let loaded = scenario::load(&a.scenario, &m.overrides)?;
+    scenario::print_warnings(&loaded.warnings);
     let sc = &loaded.scenario;
     let Some(storage) = &sc.storage else {
         return Err(usage(

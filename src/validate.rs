@@ -482,6 +482,7 @@ pub fn cmd_validate(a: ValidateArgs) -> Result<(), Failure> {
     let tolerance = a.tolerance.as_deref().map(parse_fraction).transpose()?;
     let opts = a.input.read_options()?;
     let loaded = scenario::load(&a.scenario, &a.overrides)?;
+    scenario::print_warnings(&loaded.warnings);
     let sc = &loaded.scenario;
     let component = pick_component(sc, &a.input.component)?;
     let measured = a
@@ -873,6 +874,7 @@ fn parse_measured_spec(spec: &str) -> (PathBuf, Vec<String>) {
 pub fn cmd_calibrate(a: CalibrateArgs) -> Result<(), Failure> {
     let opts = a.input.read_options()?;
     let loaded = scenario::load(&a.scenario, &a.overrides)?;
+    scenario::print_warnings(&loaded.warnings);
     let file = a.scenario.display().to_string();
     let text = loaded.text.clone();
     let mut runs = vec![];

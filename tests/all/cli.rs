@@ -489,3 +489,156 @@ fn bundled_scenarios_are_far_below_the_event_budget() {
     }
     assert!(seen >= 10);
 }
+
+// ---- Scenario warnings (issue 25): what the run will not show is said, not swallowed. ----
+
+/// TINY with a storage outage from `start` for `duration`.
+fn tiny_with_outage(start: &str, duration: &str) -> String {
+    tiny_with(
+        "latency = \"50ms\"",
+        &format!(
+            "latency = \"50ms\"\noutages = [{{ start = \"{start}\", duration = \"{duration}\", mode = \"refuse\" }}]"
+        ),
+    )
+}
+
+fn warning_lines(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect()
+}
+
+/// Regression: an outage that starts after the run ends was accepted silently (the run then
+/// shows a healthy backend). It is a warning naming the file, line and field, printed once.
+#[test]
+fn outage_after_the_run_ends_is_a_warning_with_its_line() {
+    let t = tiny_with_outage("20s", "5s");
+    let line = line_of(&t, "outages = ");
+    let (out, _dir) = run_with(Some(&t), &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let w = warning_lines(&err);
+    assert_eq!(w.len(), 1, "{err}");
+    assert!(
+        w[0].starts_with(&format!("warning: s.toml:{line}:")),
+        "{err}"
+    );
+    assert!(w[0].contains("field `storage.outages[0].start`"), "{err}");
+    assert!(w[0].contains("never happens"), "{err}");
+    // Inside the run: nothing to say.
+    let (out, _dir) = run_with(Some(&tiny_with_outage("2s", "5s")), &[]);
+    assert!(warning_lines(&String::from_utf8_lossy(&out.stderr)).is_empty());
+}
+
+/// Sweeps and comparisons print their scenario's warnings too, once (not once per point).
+#[test]
+fn sweep_and_compare_print_a_scenario_warning_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.toml"), tiny_with_outage("8s", "5s")).unwrap();
+    for args in [
+        &[
+            "sweep",
+            "s.toml",
+            "--vary",
+            "collector.queue_size=50,100",
+            "--out",
+            "sw",
+        ][..],
+        &[
+            "compare",
+            "s.toml",
+            "--variant",
+            "a",
+            "--variant",
+            "b: collector.queue_size=50",
+            "--out",
+            "cmp",
+        ][..],
+    ] {
+        let mut full = args.to_vec();
+        full.extend(["--replications", "1", "--quiet"]);
+        let out = Command::new(env!("CARGO_BIN_EXE_tracesim"))
+            .current_dir(dir.path())
+            .args(&full)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        let w = warning_lines(&err);
+        assert_eq!(w.len(), 1, "{args:?}: {err}");
+        assert!(w[0].contains("storage.outages[0].duration"), "{err}");
+        assert!(w[0].contains("recovery is not simulated"), "{err}");
+    }
+}
+
+/// What `scenario::load` warns about, with the `--set` that caused it named.
+#[test]
+fn scenario_warnings_name_what_the_run_will_not_show() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("s.toml");
+    let text = tiny_with_outage("5s", "10s")
+        .replace(
+            "rate = \"10/s\"",
+            "rate = \"10/s\"\nrate_schedule = [{ at = \"4s\", rate = \"20/s\" }, { at = \"30s\", rate = \"5/s\" }]",
+        )
+        .replace("queue_size = 100", "queue_size = 100\nqueue_size_memory = \"1MiB\"");
+    std::fs::write(&p, &text).unwrap();
+    let l = tracesim::scenario::load(&p, &["scenario.duration=8s".to_string()]).unwrap();
+    let fields: Vec<&str> = l.warnings.iter().map(|w| w.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "storage.outages[0].duration",
+            "workload.rate_schedule[1].at",
+            "collector.resize_interval"
+        ],
+        "{:?}",
+        l.warnings
+    );
+    for w in &l.warnings {
+        assert!(
+            w.message.ends_with("(set by --set scenario.duration=8s)"),
+            "{w}"
+        );
+    }
+    // Located where they are written; the resize interval is a default (no line).
+    assert_eq!(
+        l.warnings[0].line.map(|x| x.0),
+        Some(line_of(&text, "outages = "))
+    );
+    assert_eq!(
+        l.warnings[1].line.map(|x| x.0),
+        Some(line_of(&text, "rate_schedule"))
+    );
+    assert_eq!(l.warnings[2].line, None);
+    assert!(l.warnings[2].message.contains("no queue resize checks"));
+}
+
+/// Regression: `--set` of a field with comment lines above it dropped those lines from the
+/// text, so errors and warnings named a line a few lines off the one in the file.
+#[test]
+fn set_keeps_the_lines_that_messages_name() {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("models/jaeger-collector-es-outage.toml");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let line = line_of(&text, "start = \"5m\"");
+    let sets = [
+        "scenario.duration=7m".to_string(),
+        "storage.outages.0.start=8m".to_string(),
+    ];
+    let l = tracesim::scenario::load(&p, &sets).unwrap();
+    assert_eq!(l.warnings.len(), 1, "{:?}", l.warnings);
+    let w = &l.warnings[0];
+    assert_eq!(w.line.map(|x| x.0), Some(line), "{w}");
+    assert!(
+        w.message
+            .ends_with("(set by --set scenario.duration=7m and --set storage.outages.0.start=8m)"),
+        "{w}"
+    );
+    // The same for an error.
+    let e = tracesim::scenario::load(&p, &["storage.outages.0.start=-1s".to_string()]).unwrap_err();
+    assert_eq!(e.line.map(|x| x.0), Some(line), "{e}");
+    // Every other line is as written too.
+    assert_eq!(l.text.lines().count(), text.lines().count(), "{}", l.text);
+}
