@@ -642,3 +642,119 @@ fn set_keeps_the_lines_that_messages_name() {
     // Every other line is as written too.
     assert_eq!(l.text.lines().count(), text.lines().count(), "{}", l.text);
 }
+
+// ---- Sweep plots (issue 25): categorical axes drawn, a second axis one line per value. ----
+
+/// Runs `tracesim sweep s.toml ARGS --plot` on TINY (with an outage inside the run) and
+/// returns the folder's peak_rss.svg.
+fn sweep_plot(dir: &std::path::Path, out: &str, args: &[&str]) -> String {
+    std::fs::write(dir.join("s.toml"), tiny_with_outage("2s", "3s")).unwrap();
+    let mut full = vec!["sweep", "s.toml", "--plot", "--quiet", "--out", out];
+    full.extend_from_slice(args);
+    let o = Command::new(env!("CARGO_BIN_EXE_tracesim"))
+        .current_dir(dir)
+        .args(&full)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{args:?}: {err}");
+    let svg = std::fs::read_to_string(dir.join(out).join("peak_rss.svg")).unwrap();
+    assert!(svg.len() > 1000, "{args:?}: {svg}");
+    assert!(dir.join(out).join("peak_rss.png").exists());
+    svg
+}
+
+/// The texts an SVG shows (labels, legend entries), trimmed.
+fn svg_texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| {
+            let body = &t[t.find('>')? + 1..];
+            Some(body[..body.find("</text>")?].trim().to_string())
+        })
+        .collect()
+}
+
+/// The SVG polylines with exactly `n` points (the sweep's lines: the grid, ticks and legend
+/// marks are 2-point polylines).
+fn polylines_with(svg: &str, n: usize) -> usize {
+    svg.split("<polyline")
+        .skip(1)
+        .filter(|p| {
+            let pts = p.split("points=\"").nth(1).unwrap_or("");
+            let pts = &pts[..pts.find('"').unwrap_or(0)];
+            pts.split_whitespace().count() == n
+        })
+        .count()
+}
+
+/// Regression: `sweep --vary storage.outages.0.mode=refuse,hang --plot` wrote the CSVs and
+/// then exited 1 ("values are not numbers"). A categorical axis is drawn: its categories on
+/// the x axis, each point with its interval.
+#[test]
+fn plot_of_a_categorical_sweep_names_its_categories() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = sweep_plot(
+        dir.path(),
+        "sw",
+        &[
+            "--vary",
+            "storage.outages.0.mode=refuse,hang",
+            "--replications",
+            "2",
+        ],
+    );
+    let texts = svg_texts(&svg);
+    for label in ["refuse", "hang", "storage.outages.0.mode", "peak RSS [MiB]"] {
+        assert!(
+            texts.iter().any(|t| t == label),
+            "no `{label}` in {texts:?}"
+        );
+    }
+    // A point per category.
+    assert!(svg.matches("<circle").count() >= 2);
+}
+
+/// Regression: a two-axis sweep's plot joined every point into one zig-zag line. Now the
+/// second axis gives one line per value, with a legend entry each.
+#[test]
+fn plot_of_a_two_axis_sweep_draws_one_line_per_value_of_the_second_axis() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = sweep_plot(
+        dir.path(),
+        "sw",
+        &[
+            "--vary",
+            "collector.queue_size=10,50,100",
+            "--vary",
+            "workload.rate=10/s,20/s",
+            "--replications",
+            "2",
+        ],
+    );
+    // Two lines of three points each, not one line of six.
+    assert_eq!(polylines_with(&svg, 3), 2, "{svg}");
+    assert_eq!(polylines_with(&svg, 6), 0);
+    let texts = svg_texts(&svg);
+    for label in ["workload.rate=10/s", "workload.rate=20/s"] {
+        assert!(
+            texts.iter().any(|t| t == label),
+            "no `{label}` in {texts:?}"
+        );
+    }
+}
+
+/// A sweep of one point has no scale to draw: it is one category with its interval (it was
+/// drawn on the axis's edge, under ten ticks all labelled with its value).
+#[test]
+fn plot_of_a_single_point_sweep_draws_the_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = sweep_plot(
+        dir.path(),
+        "sw",
+        &["--vary", "collector.queue_size=50", "--replications", "2"],
+    );
+    let texts = svg_texts(&svg);
+    assert_eq!(texts.iter().filter(|t| *t == "50").count(), 1, "{texts:?}");
+    assert!(svg.matches("<circle").count() >= 1);
+}
