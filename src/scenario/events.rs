@@ -253,15 +253,18 @@ pub fn sources(s: &Scenario) -> Vec<EventSource> {
     out
 }
 
-/// A period for messages: `1ns`, `250us`, `100ms`, `1.5s`, `30m`, `2h`.
+/// A period for messages: `1ns`, `250us`, `100ms`, `1.5s`, `140s`, `30m`, `2h`: from a
+/// minute on, hours or minutes only when they write it exactly.
 pub fn fmt_period(ns: Nanos) -> String {
+    const M: u64 = 60_000_000_000;
+    const H: u64 = 60 * M;
     let (v, unit) = match ns {
         0..1_000 => return format!("{ns}ns"),
         1_000..1_000_000 => (ns as f64 / 1e3, "us"),
         1_000_000..1_000_000_000 => (ns as f64 / 1e6, "ms"),
-        1_000_000_000..60_000_000_000 => (ns as f64 / 1e9, "s"),
-        60_000_000_000..3_600_000_000_000 => (ns as f64 / 6e10, "m"),
-        _ => (ns as f64 / 3.6e12, "h"),
+        _ if ns >= H && ns % H == 0 => return format!("{}h", ns / H),
+        _ if ns >= M && ns % M == 0 => return format!("{}m", ns / M),
+        _ => (ns as f64 / 1e9, "s"),
     };
     let s = format!("{v:.3}");
     format!("{}{unit}", s.trim_end_matches('0').trim_end_matches('.'))
@@ -310,6 +313,8 @@ mod tests {
         assert_eq!(fmt_period(100_000_000), "100ms");
         assert_eq!(fmt_period(1_500_000_000), "1.5s");
         assert_eq!(fmt_period(120_000_000_000), "2m");
-        assert_eq!(fmt_period(5_400_000_000_000), "1.5h");
+        assert_eq!(fmt_period(140_000_000_000), "140s");
+        assert_eq!(fmt_period(5_400_000_000_000), "90m");
+        assert_eq!(fmt_period(7_200_000_000_000), "2h");
     }
 }

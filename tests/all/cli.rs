@@ -535,7 +535,7 @@ fn outage_after_the_run_ends_is_a_warning_with_its_line() {
 #[test]
 fn sweep_and_compare_print_a_scenario_warning_once() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("s.toml"), tiny_with_outage("8s", "5s")).unwrap();
+    std::fs::write(dir.path().join("s.toml"), tiny_with_outage("12s", "5s")).unwrap();
     for args in [
         &[
             "sweep",
@@ -567,8 +567,8 @@ fn sweep_and_compare_print_a_scenario_warning_once() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
         let w = warning_lines(&err);
         assert_eq!(w.len(), 1, "{args:?}: {err}");
-        assert!(w[0].contains("storage.outages[0].duration"), "{err}");
-        assert!(w[0].contains("recovery is not simulated"), "{err}");
+        assert!(w[0].contains("storage.outages[0].start"), "{err}");
+        assert!(w[0].contains("never happens"), "{err}");
     }
 }
 
@@ -577,7 +577,7 @@ fn sweep_and_compare_print_a_scenario_warning_once() {
 fn scenario_warnings_name_what_the_run_will_not_show() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("s.toml");
-    let text = tiny_with_outage("5s", "10s")
+    let text = tiny_with_outage("9s", "10s")
         .replace(
             "rate = \"10/s\"",
             "rate = \"10/s\"\nrate_schedule = [{ at = \"4s\", rate = \"20/s\" }, { at = \"30s\", rate = \"5/s\" }]",
@@ -589,7 +589,7 @@ fn scenario_warnings_name_what_the_run_will_not_show() {
     assert_eq!(
         fields,
         [
-            "storage.outages[0].duration",
+            "storage.outages[0].start",
             "workload.rate_schedule[1].at",
             "collector.resize_interval"
         ],
