@@ -526,9 +526,20 @@ fn set_in_table(
     if segs.len() == 1 {
         // Replace a written value in place: `insert` would replace its key too, and with it
         // the comment lines above it, moving every later line (and so the line numbers that
-        // errors and warnings give).
+        // errors and warnings give). A comment after the old value is about the old value:
+        // it says so instead.
         if let Some(old) = t.get_mut(seg).and_then(|i| i.as_value_mut()) {
-            let decor = old.decor().clone();
+            let mut decor = old.decor().clone();
+            let commented = decor
+                .suffix()
+                .and_then(|x| x.as_str())
+                .is_some_and(|x| x.contains('#'));
+            if commented {
+                let mut was = old.clone();
+                was.decor_mut().clear();
+                let was = was.to_string().replace('\n', " ");
+                decor.set_suffix(format!(" # --set (was {was})"));
+            }
             *old = v;
             *old.decor_mut() = decor;
         } else {

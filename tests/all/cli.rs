@@ -641,6 +641,15 @@ fn set_keeps_the_lines_that_messages_name() {
     assert_eq!(e.line.map(|x| x.0), Some(line), "{e}");
     // Every other line is as written too.
     assert_eq!(l.text.lines().count(), text.lines().count(), "{}", l.text);
+    // A comment after a replaced value was about the old value: it says so.
+    let l =
+        tracesim::scenario::load(&p, &["collector.queue_size_memory=15MiB".to_string()]).unwrap();
+    assert!(
+        l.text
+            .contains("queue_size_memory = \"15MiB\" # --set (was \"80MiB\")"),
+        "{}",
+        l.text
+    );
 }
 
 // ---- Sweep plots (issue 25): categorical axes drawn, a second axis one line per value. ----
