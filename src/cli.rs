@@ -427,14 +427,24 @@ fn grid_plan(scenario: &Path, axes: &[grid::Axis], m: &ManyArgs) -> Result<Plan,
         })
         .collect();
     let labels = axes.iter().map(|a| a.path.clone()).collect();
-    Ok(Plan::build(
+    let plan = Plan::build(
         scenario,
         &m.overrides,
         labels,
         specs,
         m.replications,
         m.seed,
-    )?)
+    )?;
+    print_base_warnings(scenario, &m.overrides);
+    Ok(plan)
+}
+
+/// The warnings of a sweep's or comparison's scenario (with its `--set`s, before the points'
+/// own overrides), printed once.
+fn print_base_warnings(path: &Path, overrides: &[String]) {
+    if let Ok(l) = scenario::load(path, overrides) {
+        scenario::print_warnings(&l.warnings);
+    }
 }
 
 fn many_manifest(
@@ -689,6 +699,7 @@ fn cmd_compare(a: CompareArgs) -> Result<(), Failure> {
         a.many.seed,
     )?;
     crate::units::Family::of_scenario(&plan.text).set();
+    print_base_warnings(&a.scenario, &a.many.overrides);
     let out = a
         .many
         .out
@@ -795,6 +806,7 @@ const RUN_FILES: [&str; 4] = [
 
 fn cmd_run(a: RunArgs) -> Result<(), Failure> {
     let loaded = scenario::load(&a.scenario, &a.overrides)?;
+    scenario::print_warnings(&loaded.warnings);
     let sc = &loaded.scenario;
     crate::units::Family::of_scenario(&loaded.text).set();
     let seed = a.seed.unwrap_or(sc.seed);
