@@ -119,6 +119,17 @@ fn cmd_plot(a: PlotArgs) -> Result<(), Failure> {
             a.dir.display()
         )));
     }
+    // Sizes in the family the run's scenario wrote them in, as its terminal summary did.
+    let text = ["manifest.json", "recommendation.json"]
+        .iter()
+        .find_map(|f| {
+            let v: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(a.dir.join(f)).ok()?).ok()?;
+            v["scenario_text"].as_str().map(str::to_string)
+        });
+    if let Some(t) = text {
+        crate::units::Family::of_scenario(&t).set();
+    }
     let target = a.out.clone().unwrap_or_else(|| a.dir.clone());
     // Drawing into another folder reads this one: it is an input there.
     let data = a.dir.join("timeseries.csv");

@@ -14,7 +14,7 @@
 //! * a validation folder (`validation.csv`): `validation.*` (measured against simulated, with
 //!   the replication band), one panel per measured file.
 //!
-//! Axes are in units people read: minutes or seconds, MiB.
+//! Axes are in units people read: minutes or seconds, MiB or MB (as the user wrote sizes).
 
 use anyhow::{Context, Result, anyhow, bail};
 use plotters::coord::Shift;
@@ -24,7 +24,16 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 static FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
-const MIB: f64 = 1024.0 * 1024.0;
+/// Bytes per unit of the memory axes: MiB or MB, the family the user wrote sizes in
+/// (`units::Family`), as the terminal shows them.
+fn mib() -> f64 {
+    crate::units::Family::current().mega().0
+}
+
+/// A memory axis' caption with its unit: `RSS [MiB]` or `RSS [MB]`.
+fn mib_label(what: &str) -> String {
+    format!("{what} [{}]", crate::units::Family::current().mega().1)
+}
 const COLORS: [RGBColor; 6] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
@@ -331,14 +340,14 @@ fn draw_memory<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData) -
         .flat_map(|s| s.iter().map(|x| x.1))
         .fold(0.0, f64::max)
         .max(d.limits.values().cloned().fold(0.0, f64::max));
-    let ymax = (ymax_data / MIB * 1.08).max(1.0);
+    let ymax = (ymax_data / mib() * 1.08).max(1.0);
     let mut chart = axes(
         root,
         format!("{}: memory", d.name),
         0f64..xmax,
         0f64..ymax,
         tlabel,
-        "RSS [MiB]",
+        mib_label("RSS"),
         70,
     )?;
     let shade = RGBColor(230, 85, 13).mix(0.15);
@@ -359,14 +368,14 @@ fn draw_memory<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData) -
         let c = COLORS[k % COLORS.len()];
         chart
             .draw_series(LineSeries::new(
-                pts.iter().map(|p| (p.0 / tu, p.1 / MIB)),
+                pts.iter().map(|p| (p.0 / tu, p.1 / mib())),
                 c.stroke_width(2),
             ))
             .map_err(e)?
             .label(format!("{comp} RSS"))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
         if let Some(l) = d.limits.get(comp) {
-            let y = l / MIB;
+            let y = l / mib();
             chart
                 .draw_series(DashedLineSeries::new(
                     vec![(0.0, y), (xmax, y)],
@@ -382,7 +391,7 @@ fn draw_memory<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData) -
         }
     }
     if !d.ooms.is_empty() {
-        let y = d.limits.values().cloned().fold(0.0, f64::max) / MIB;
+        let y = d.limits.values().cloned().fold(0.0, f64::max) / mib();
         chart
             .draw_series(
                 d.ooms
@@ -473,9 +482,21 @@ fn numeric_axis(values: &[String]) -> Option<(Vec<f64>, &'static str)> {
     if let Some(xs) = plain {
         return Some((xs, ""));
     }
-    let size: Option<Vec<f64>> = all(&|v| ByteSize::parse(v).ok().map(|b| b.0 as f64 / MIB));
+    // A size axis in the family its values are written in (5MiB,15MiB: MiB; 200MB,1GB: MB).
+    let family = values
+        .iter()
+        .find_map(|v| crate::units::Family::of_literal(v))
+        .unwrap_or_else(crate::units::Family::current);
+    let per = family.mega().0;
+    let size: Option<Vec<f64>> = all(&|v| ByteSize::parse(v).ok().map(|b| b.0 as f64 / per));
     if let Some(xs) = size {
-        return Some((xs, " [MiB]"));
+        return Some((
+            xs,
+            match family {
+                crate::units::Family::Binary => " [MiB]",
+                crate::units::Family::Decimal => " [MB]",
+            },
+        ));
     }
     let time: Option<Vec<f64>> = all(&|v| Duration::parse(v).ok().map(|d| d.0 as f64 / 1e9));
     if let Some(xs) = time {
@@ -562,7 +583,14 @@ fn draw_sweep<DB: DrawingBackend>(
         .map(|(k, (_, idx))| {
             let mut p: Vec<SweepPoint> = idx
                 .iter()
-                .map(|&i| (xs[i] + dodge(k), mean[i] / MIB, lo[i] / MIB, hi[i] / MIB))
+                .map(|&i| {
+                    (
+                        xs[i] + dodge(k),
+                        mean[i] / mib(),
+                        lo[i] / mib(),
+                        hi[i] / mib(),
+                    )
+                })
                 .filter(|p| p.1.is_finite())
                 .collect();
             p.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -585,7 +613,7 @@ fn draw_sweep<DB: DrawingBackend>(
         .flatten()
         .flat_map(|p| [p.1, p.3])
         .filter(|y| y.is_finite())
-        .fold(limit.unwrap_or(0.0) / MIB, f64::max)
+        .fold(limit.unwrap_or(0.0) / mib(), f64::max)
         * 1.08
         + 1.0;
     let title = if fields.len() > 1 {
@@ -609,7 +637,7 @@ fn draw_sweep<DB: DrawingBackend>(
             xmin..xmax,
             0f64..ymax,
             x_desc,
-            "peak RSS [MiB]",
+            mib_label("peak RSS"),
             70,
         )?
     } else {
@@ -620,7 +648,7 @@ fn draw_sweep<DB: DrawingBackend>(
             xmin..xmax,
             0f64..ymax,
             x_desc,
-            "peak RSS [MiB]",
+            mib_label("peak RSS"),
             70,
             (&cat_label, cats.len() + 1),
         )?
@@ -701,7 +729,7 @@ fn draw_sweep<DB: DrawingBackend>(
     if let Some(l) = limit {
         chart
             .draw_series(DashedLineSeries::new(
-                vec![(xmin, l / MIB), (xmax, l / MIB)],
+                vec![(xmin, l / mib()), (xmax, l / mib())],
                 8,
                 5,
                 RED.stroke_width(1),
@@ -735,7 +763,7 @@ fn draw_validation<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, t: &Table)
     for (panel, name) in panels.iter().zip(&names) {
         let idx: Vec<usize> = (0..t.rows).filter(|&i| &files[i] == *name).collect();
         let xmax = idx.iter().map(|&i| tt[i]).fold(1.0, f64::max);
-        let ymax = idx.iter().map(|&i| m[i].max(hi[i])).fold(0.0, f64::max) / MIB * 1.08 + 1.0;
+        let ymax = idx.iter().map(|&i| m[i].max(hi[i])).fold(0.0, f64::max) / mib() * 1.08 + 1.0;
         let short = Path::new(name.as_str())
             .file_name()
             .map(|x| x.to_string_lossy().to_string())
@@ -746,14 +774,14 @@ fn draw_validation<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, t: &Table)
             0f64..xmax,
             0f64..ymax,
             "time [s]",
-            "RSS [MiB]",
+            mib_label("RSS"),
             70,
         )?;
         let c = COLORS[0];
         let band: Vec<(f64, f64)> = idx
             .iter()
-            .map(|&i| (tt[i], hi[i] / MIB))
-            .chain(idx.iter().rev().map(|&i| (tt[i], lo[i] / MIB)))
+            .map(|&i| (tt[i], hi[i] / mib()))
+            .chain(idx.iter().rev().map(|&i| (tt[i], lo[i] / mib())))
             .collect();
         chart
             .draw_series(std::iter::once(Polygon::new(band, c.mix(0.2).filled())))
@@ -764,7 +792,7 @@ fn draw_validation<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, t: &Table)
             });
         chart
             .draw_series(LineSeries::new(
-                idx.iter().map(|&i| (tt[i], s[i] / MIB)),
+                idx.iter().map(|&i| (tt[i], s[i] / mib())),
                 c.stroke_width(2),
             ))
             .map_err(e)?
@@ -773,7 +801,7 @@ fn draw_validation<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, t: &Table)
         let mc = COLORS[1];
         chart
             .draw_series(LineSeries::new(
-                idx.iter().map(|&i| (tt[i], m[i] / MIB)),
+                idx.iter().map(|&i| (tt[i], m[i] / mib())),
                 mc.stroke_width(2),
             ))
             .map_err(e)?
@@ -813,14 +841,14 @@ fn draw_compare<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, t: &Table) ->
         .cloned()
         .filter(|x| x.is_finite())
         .fold(0.0, f64::max);
-    let ymax = (rss.iter().cloned().fold(0.0, f64::max).max(limit) / MIB * 1.08).max(1.0);
+    let ymax = (rss.iter().cloned().fold(0.0, f64::max).max(limit) / mib() * 1.08).max(1.0);
     let mut chart = axes(
         root,
         "variants compared (replication 0)",
         0f64..(duration / tu).max(1e-9),
         0f64..ymax,
         tlabel,
-        "RSS [MiB]",
+        mib_label("RSS"),
         70,
     )?;
     for (k, key) in order.iter().enumerate() {
@@ -832,7 +860,7 @@ fn draw_compare<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, t: &Table) ->
         };
         chart
             .draw_series(LineSeries::new(
-                lines[key].iter().map(|p| (p.0 / tu, p.1 / MIB)),
+                lines[key].iter().map(|p| (p.0 / tu, p.1 / mib())),
                 col.stroke_width(2),
             ))
             .map_err(e)?
@@ -842,7 +870,7 @@ fn draw_compare<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, t: &Table) ->
     if limit > 0.0 {
         chart
             .draw_series(DashedLineSeries::new(
-                vec![(0.0, limit / MIB), (duration / tu, limit / MIB)],
+                vec![(0.0, limit / mib()), (duration / tu, limit / mib())],
                 8,
                 5,
                 BLACK.stroke_width(1),

@@ -345,6 +345,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_family_is_the_one_the_user_wrote() {
+        assert_eq!(Family::of_literal("80MiB"), Some(Family::Binary));
+        assert_eq!(Family::of_literal("2Gi"), Some(Family::Binary));
+        assert_eq!(Family::of_literal("15MB"), Some(Family::Decimal));
+        assert_eq!(Family::of_literal("845B"), None);
+        // The memory limit decides, whatever the other sizes say.
+        let t = "[c]\nqueue = \"80MiB\"\nsize = \"1KiB\"\n[c.memory]\nlimit = \"200MB\"\n";
+        assert_eq!(Family::of_scenario(t), Family::Decimal);
+        let t = "[[o]]\nlimit = \"1GiB\"\n[w]\na = \"5MB\"\nb = \"6MB\"\n";
+        assert_eq!(Family::of_scenario(t), Family::Binary);
+        // No limit: the more common family; none at all: binary.
+        assert_eq!(
+            Family::of_scenario("a = \"5MB\"\nb = \"6MB\"\nc = \"1MiB\"\n"),
+            Family::Decimal
+        );
+        assert_eq!(Family::of_scenario("a = \"845B\"\n"), Family::Binary);
+    }
+
+    #[test]
     fn sizes() {
         assert_eq!(ByteSize::parse("845B").unwrap().0, 845);
         assert_eq!(ByteSize::parse("15MB").unwrap().0, 15_000_000);

@@ -19,4 +19,5 @@ mod queueing_theory;
 mod resolution;
 mod sweeps;
 mod tracers;
+mod units_shown;
 mod validation;
