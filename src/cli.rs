@@ -602,14 +602,15 @@ fn cmd_compare(a: CompareArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// A readable table of a points file.
+/// A readable table of a points file. A point of one run has no interval: it says n=1.
 fn print_points(points: &[u8], labels: &[String], level: f64) {
     let mut rdr = csv::Reader::from_reader(points);
     let Ok(h) = rdr.headers().cloned() else {
         return;
     };
     let col = |n: &str| h.iter().position(|x| x == n);
-    let (Some(rss), Some(lo), Some(hi), Some(oom), Some(loss)) = (
+    let (Some(runs), Some(rss), Some(lo), Some(hi), Some(oom), Some(loss)) = (
+        col("runs"),
         col("peak_rss_bytes_mean"),
         col("peak_rss_bytes_ci_low"),
         col("peak_rss_bytes_ci_high"),
@@ -629,12 +630,15 @@ fn print_points(points: &[u8], labels: &[String], level: f64) {
     for r in rdr.records().flatten() {
         let label: Vec<&str> = label_idx.iter().map(|&i| &r[i]).collect();
         let mb = |i: usize| r[i].parse::<f64>().unwrap_or(0.0) / 1e6;
+        let interval = if r[lo].is_empty() || r[hi].is_empty() {
+            format!("{:>14}", format!("(n={}, no CI)", &r[runs]))
+        } else {
+            format!("[{:>5.1}, {:>5.1}]", mb(lo), mb(hi))
+        };
         println!(
-            "{:<40} {:>7.1} MB [{:>5.1}, {:>5.1}] {:>8.2} {:>7.2}%",
+            "{:<40} {:>7.1} MB {interval} {:>8.2} {:>7.2}%",
             label.join(" "),
             mb(rss),
-            mb(lo),
-            mb(hi),
             r[oom].parse::<f64>().unwrap_or(0.0),
             100.0 * r[loss].parse::<f64>().unwrap_or(0.0)
         );

@@ -387,8 +387,9 @@ const AGGREGATED: [&str; 8] = [
     "first_oom_s",
 ];
 
-/// Per point: mean and confidence bounds of each metric, the probability of at least one
-/// OOM kill (Wilson interval) and the loss fraction. Computed from the runs file alone, so a
+/// Per point: mean and confidence bounds of each metric (Student t within the range
+/// observed, none for one run: `crate::stats`), the probability of at least one OOM kill
+/// (Wilson interval) and the loss fraction. Computed from the runs file alone, so a
 /// merged sweep aggregates to the same bytes as an unsharded one.
 pub fn points_csv(runs: &[u8], label_columns: &[String], level: f64) -> Result<Vec<u8>> {
     let mut rdr = csv::Reader::from_reader(runs);
@@ -448,7 +449,14 @@ pub fn points_csv(runs: &[u8], label_columns: &[String], level: f64) -> Result<V
                 .filter_map(|r| r[i].parse::<f64>().ok())
                 .collect();
             match mean_ci(&xs, level) {
-                Some(c) => row.extend([f(c.mean), f(c.low), f(c.high)]),
+                Some(c) => {
+                    row.push(f(c.mean));
+                    match c.interval {
+                        Some((lo, hi)) => row.extend([f(lo), f(hi)]),
+                        // One run: no interval (empty cells, as for an event that never happened).
+                        None => row.extend([String::new(), String::new()]),
+                    }
+                }
                 None => row.extend([String::new(), String::new(), String::new()]),
             }
         }

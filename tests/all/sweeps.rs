@@ -369,3 +369,153 @@ fn recommend_sizes_an_otel_collector_sending_queue() {
     let need = v["current_queue_memory_needed_bytes"].as_f64().unwrap();
     assert!(need > 64.0 * 1048576.0, "{need}");
 }
+
+/// A CSV file as a header and rows of strings.
+fn table(dir: &Path, f: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let bytes = read(dir, f);
+    let mut r = csv::Reader::from_reader(&bytes[..]);
+    let h = r.headers().unwrap().iter().map(String::from).collect();
+    let rows = r
+        .records()
+        .map(|x| x.unwrap().iter().map(String::from).collect())
+        .collect();
+    (h, rows)
+}
+
+fn col(h: &[String], name: &str) -> usize {
+    h.iter()
+        .position(|x| x == name)
+        .unwrap_or_else(|| panic!("no {name} in {h:?}"))
+}
+
+/// Regression (issue 25): `--replications 1` printed a 95% interval of zero width.
+#[test]
+fn one_replication_has_no_interval() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    scenario_in(p);
+    let out = tracesim(
+        p,
+        &[
+            "sweep",
+            "s.toml",
+            "--vary",
+            "collector.queue_size_memory=10MiB,40MiB",
+            "--replications",
+            "1",
+            "--set",
+            "scenario.duration=1m",
+            "--out",
+            "one",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.matches("(n=1, no CI)").count(), 2, "{stdout}");
+    let (h, rows) = table(p, "one/points.csv");
+    for r in &rows {
+        assert!(!r[col(&h, "peak_rss_bytes_mean")].is_empty());
+        for m in ["peak_rss_bytes", "spans_exported", "oom_kills"] {
+            assert_eq!(r[col(&h, &format!("{m}_ci_low"))], "", "{m}");
+            assert_eq!(r[col(&h, &format!("{m}_ci_high"))], "", "{m}");
+        }
+    }
+    // compare's paired differences: one pair, no interval.
+    let out = tracesim(
+        p,
+        &[
+            "compare",
+            "s.toml",
+            "--variant",
+            "80MiB",
+            "--variant",
+            "15MiB: collector.queue_size_memory=15MiB",
+            "--replications",
+            "1",
+            "--set",
+            "scenario.duration=1m",
+            "--out",
+            "cmp",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("peak_rss_bytes") && stdout.contains("(n=1, no CI)"),
+        "{stdout}"
+    );
+    let (h, rows) = table(p, "cmp/differences.csv");
+    assert!(!rows.is_empty());
+    for r in &rows {
+        assert_eq!(r[col(&h, "runs")], "1");
+        assert_eq!(
+            (
+                r[col(&h, "ci_low")].as_str(),
+                r[col(&h, "ci_high")].as_str()
+            ),
+            ("", "")
+        );
+    }
+}
+
+/// Regression (issue 25): a mean's interval (upper 502.1 MB) lay above both the 500 MB limit
+/// and the largest peak observed.
+#[test]
+fn intervals_lie_within_what_the_runs_observed() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    scenario_in(p);
+    tracesim(
+        p,
+        &[
+            "sweep",
+            "s.toml",
+            "--vary",
+            "collector.queue_size_memory=10MiB,40MiB",
+            "--vary",
+            "collector.memory.limit=250MiB",
+            "--replications",
+            "3",
+            "--set",
+            "scenario.duration=7m",
+            "--out",
+            "sw",
+            "--quiet",
+        ],
+    );
+    let (rh, runs) = table(p, "sw/runs.csv");
+    let (ph, points) = table(p, "sw/points.csv");
+    let mut checked = 0;
+    for m in [
+        "peak_rss_bytes",
+        "spans_exported",
+        "spans_dropped",
+        "dropped_queue_full",
+    ] {
+        for pt in &points {
+            let xs: Vec<f64> = runs
+                .iter()
+                .filter(|r| r[col(&rh, "point")] == pt[0])
+                .map(|r| r[col(&rh, m)].parse().unwrap())
+                .collect();
+            let (min, max) = xs
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                    (a.min(x), b.max(x))
+                });
+            let v = |s: &str| -> f64 { pt[col(&ph, &format!("{m}_{s}"))].parse().unwrap() };
+            let (lo, mean, hi) = (v("ci_low"), v("mean"), v("ci_high"));
+            assert!(
+                min <= lo && lo <= mean && mean <= hi && hi <= max,
+                "{m} at point {}: [{lo}, {hi}] around {mean}, runs in [{min}, {max}]",
+                pt[0]
+            );
+            checked += usize::from(max > min);
+        }
+    }
+    assert!(checked > 0, "some metric varies between replications");
+    // Peaks cut by the OOM kill (at the limit, all alike): the interval ends at the largest.
+    for pt in &points {
+        let hi: f64 = pt[col(&ph, "peak_rss_bytes_ci_high")].parse().unwrap();
+        let max: f64 = pt[col(&ph, "peak_rss_bytes_max")].parse().unwrap();
+        assert!(hi <= max, "{hi} > {max}");
+    }
+}
