@@ -139,7 +139,7 @@ pub fn curves_csv(plan: &crate::sweep::Plan) -> Result<Vec<u8>> {
     .collect();
     let mut rows = Vec::new();
     for p in 0..plan.points_len() {
-        let r = plan.simulate(p as u64 * plan.replications());
+        let r = plan.simulate(p * plan.replications())?;
         let name = plan.point_labels(p).join(" ");
         for s in &r.samples {
             rows.push(vec![
