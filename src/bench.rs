@@ -9,7 +9,7 @@ use crate::cli::{Failure, usage};
 use crate::pipeline::Simulation;
 use crate::scenario::{self, Scenario};
 use crate::sim::{EventQueue, Stream, Streams};
-use crate::sweep::{self, Plan, Point};
+use crate::sweep::{Plan, Point};
 use clap::Args;
 use rand::Rng;
 use std::io::Write;
@@ -380,6 +380,9 @@ fn run_bench(name: &str, quick: bool) -> Result<Row, Failure> {
 }
 
 pub fn cmd_bench(a: BenchArgs) -> Result<(), Failure> {
+    if let Some(p) = &a.out {
+        crate::outdir::check_file(p, &crate::outdir::never_ours)?;
+    }
     let names: Vec<String> = if a.only.is_empty() {
         NAMES.iter().map(|s| s.to_string()).collect()
     } else {
@@ -431,7 +434,7 @@ pub fn cmd_bench(a: BenchArgs) -> Result<(), Failure> {
         }
     }
     match &a.out {
-        Some(p) => sweep::write_file_atomic(p, &out).map_err(|e| Failure { code: 1, error: e })?,
+        Some(p) => crate::outdir::write_file(p, &out, &crate::outdir::never_ours)?,
         None => std::io::stdout().write_all(&out).map_err(|e| Failure {
             code: 1,
             error: e.into(),

@@ -1,6 +1,7 @@
 //! Command-line interface: arguments as parsed (clap), then validated and dispatched.
 
 use crate::metrics::{DropReason, RunResult};
+use crate::outdir::{Claim, OutDir, Refused, Scope};
 use crate::output::{self, Manifest};
 use crate::pipeline::Simulation;
 use crate::scenario::{self, ScenarioError};
@@ -82,7 +83,7 @@ confidence band against the first varied field); a validation folder validation.
 Examples:
   tracesim run models/istio-ingress-datadog.toml --out output/istio && tracesim plot output/istio
   tracesim run models/jaeger-collector-es-outage.toml --plot
-  tracesim plot output/sweep --format svg";
+  tracesim sweep models/jaeger-collector-es-outage-1gib.toml --vary collector.queue_size_memory=5MiB,15MiB --out output/sweep && tracesim plot output/sweep --format svg";
 
 #[derive(Args, Debug)]
 pub struct PlotArgs {
@@ -94,6 +95,9 @@ pub struct PlotArgs {
     /// Image formats, comma-separated
     #[arg(long, default_value = "svg,png")]
     pub format: String,
+    /// Write into a non-empty folder tracesim did not write (never replacing its files)
+    #[arg(long)]
+    pub force: bool,
 }
 
 fn cmd_plot(a: PlotArgs) -> Result<(), Failure> {
@@ -115,11 +119,30 @@ fn cmd_plot(a: PlotArgs) -> Result<(), Failure> {
             a.dir.display()
         )));
     }
-    let files = crate::plot::plot_dir(&a.dir, a.out.as_deref(), &formats)?;
-    for f in files {
-        println!("wrote {}", f.display());
+    let target = a.out.clone().unwrap_or_else(|| a.dir.clone());
+    // Drawing into another folder reads this one: it is an input there.
+    let data = a.dir.join("timeseries.csv");
+    let inputs: Vec<&Path> = if a.out.is_some() { vec![&data] } else { vec![] };
+    let mut od = claim(
+        &target,
+        &Claim {
+            inputs: &inputs,
+            force: a.force,
+            ..Claim::new("plot")
+        },
+    )?;
+    let names = crate::plot::plot_into(&mut od, &a.dir, &formats)?;
+    let shown = od.path().to_path_buf();
+    od.commit(Scope::Groups(vec!["plot".into()]))?;
+    for f in names {
+        println!("wrote {}", shown.join(f).display());
     }
     Ok(())
+}
+
+/// Claims an output folder under the rule of [`crate::outdir`] (refusals exit 2).
+pub fn claim(path: &Path, c: &Claim) -> Result<OutDir, Failure> {
+    OutDir::claim(path, c).map_err(Failure::from)
 }
 
 const SWEEP_HELP: &str = "\
@@ -145,7 +168,8 @@ for --yes (the runs done are journaled: --yes --resume keeps them).
 Examples:
   tracesim sweep models/jaeger-collector-es-outage-1gib.toml --vary collector.queue_size_memory=5MiB..80MiB/5MiB --replications 20
   tracesim sweep models/jaeger-collector-es-outage.toml --vary collector.memory.limit=200MB,500MB,1GB --vary storage.outages.0.duration=1m,5m,15m
-  JOB_COMPLETION_INDEX=3 tracesim sweep s.toml --vary ... --shard-count 10 --out /shared/sweep && tracesim merge /shared/sweep";
+  JOB_COMPLETION_INDEX=3 tracesim sweep models/jaeger-collector-es-outage.toml --vary collector.queue_size_memory=5MiB,15MiB,40MiB,80MiB --shard-count 4 --out output/shards
+  tracesim merge output/shards   # once the 4 shards (JOB_COMPLETION_INDEX=0..3) are done";
 
 const COMPARE_HELP: &str = "\
 A variant is 'NAME: PATH=VALUE; PATH=VALUE' (a bare NAME is the scenario as it is). The first
@@ -209,9 +233,13 @@ pub struct ManyArgs {
     /// Override a scenario field for every run: --set PATH=VALUE (repeatable)
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub overrides: Vec<String>,
-    /// Output folder (default: output/<scenario file name>-<command>)
+    /// Output folder (default: output/<scenario file name>-<command>, with the --set
+    /// overrides in the name)
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Write into a non-empty folder tracesim did not write (never replacing its files)
+    #[arg(long)]
+    pub force: bool,
     /// Worker threads (default: all cores)
     #[arg(long)]
     pub threads: Option<usize>,
@@ -266,9 +294,13 @@ pub struct RunArgs {
     /// Seed of the run (default: the scenario's `scenario.seed`)
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Output folder (default: output/<scenario file name>)
+    /// Output folder (default: output/<scenario file name>, with the --set overrides in the
+    /// name). It must be new or written by tracesim before; see README, "Output folders"
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Write into a non-empty folder tracesim did not write (never replacing its files)
+    #[arg(long)]
+    pub force: bool,
     /// Print nothing but errors
     #[arg(long, short)]
     pub quiet: bool,
@@ -293,10 +325,26 @@ impl From<ScenarioError> for Failure {
     }
 }
 
+impl From<Refused> for Failure {
+    fn from(e: Refused) -> Self {
+        Failure {
+            code: 2,
+            error: e.into(),
+        }
+    }
+}
+
 impl From<anyhow::Error> for Failure {
     fn from(e: anyhow::Error) -> Self {
-        // 130 = 128 + SIGINT, as shells report an interrupted command.
-        let code = if e.is::<sweep::Interrupted>() { 130 } else { 1 };
+        // 130 = 128 + SIGINT, as shells report an interrupted command; an output folder the
+        // rule refuses is the user's to fix (2).
+        let code = if e.is::<sweep::Interrupted>() {
+            130
+        } else if e.is::<Refused>() {
+            2
+        } else {
+            1
+        };
         Failure { code, error: e }
     }
 }
@@ -326,12 +374,41 @@ pub fn usage(msg: impl Into<String>) -> Failure {
     }
 }
 
-pub fn default_out(scenario: &Path, suffix: &str) -> PathBuf {
+/// `output/<scenario file name><suffix>`, with the `--set` overrides in the name so that
+/// what-if runs do not write over each other: `+collector.queue_size_memory=15MiB`, or a
+/// digest of them when they would make a long name.
+pub fn default_out(scenario: &Path, suffix: &str, overrides: &[String]) -> PathBuf {
     let stem = scenario
         .file_stem()
         .map(|s| s.to_string_lossy().to_string())
         .unwrap_or_else(|| "run".into());
-    PathBuf::from("output").join(format!("{stem}{suffix}"))
+    PathBuf::from("output").join(format!("{stem}{}{suffix}", overrides_tag(overrides)))
+}
+
+fn overrides_tag(overrides: &[String]) -> String {
+    if overrides.is_empty() {
+        return String::new();
+    }
+    let clean: Vec<String> = overrides
+        .iter()
+        .map(|o| {
+            o.chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || "._=-".contains(c) {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let tag = format!("+{}", clean.join("+"));
+    if tag.len() <= 80 {
+        return tag;
+    }
+    let h = crate::outdir::fnv1a(overrides.join("\n").as_bytes());
+    format!("+set-{h:016x}")
 }
 
 fn parse_axes(vary: &[String]) -> Result<Vec<grid::Axis>, Failure> {
@@ -442,6 +519,7 @@ fn cmd_plan(a: PlanArgs) -> Result<(), Failure> {
         seed: None,
         overrides: a.overrides.clone(),
         out: None,
+        force: false,
         threads: None,
         confidence: 0.95,
         quiet: true,
@@ -463,18 +541,47 @@ fn cmd_sweep(a: SweepArgs) -> Result<(), Failure> {
     count_runs(&axes, a.many.replications)?;
     let shard = Shard::resolve(a.shard_index, a.shard_count).map_err(usage)?;
     let plan = grid_plan(&a.scenario, &axes, &a.many)?;
+    crate::units::Family::of_scenario(&plan.text).set();
     let out = a
         .many
         .out
         .clone()
-        .unwrap_or_else(|| default_out(&a.scenario, "-sweep"));
+        .unwrap_or_else(|| default_out(&a.scenario, "-sweep", &a.many.overrides));
     let ids = sweep::Runs::of_shard(plan.total_runs(), shard);
     let tag = if shard.is_all() {
         "all".to_string()
     } else {
         shard.tag()
     };
-    let journal = out.join(format!(".runs.{tag}.journal"));
+    // The folder is claimed before any run: a refused --out costs nothing. Shards share it
+    // (each writes only its own files); a whole sweep takes it alone.
+    let (group, expected): (String, Vec<String>) = if shard.is_all() {
+        (
+            "sweep".into(),
+            vec![
+                "runs.csv".into(),
+                "points.csv".into(),
+                "manifest.json".into(),
+            ],
+        )
+    } else {
+        (
+            tag.clone(),
+            vec![format!("runs.{tag}.csv"), format!("manifest.{tag}.json")],
+        )
+    };
+    let expected_refs: Vec<&str> = expected.iter().map(String::as_str).collect();
+    let mut od = claim(
+        &out,
+        &Claim {
+            inputs: &[&a.scenario],
+            expected: &expected_refs,
+            force: a.many.force,
+            shared: !shard.is_all(),
+            ..Claim::new("sweep")
+        },
+    )?;
+    let journal = od.live_file(&group, &format!(".runs.{tag}.journal"))?;
     let fingerprint = sweep::Fingerprint::of(&plan, &axes, shard);
     let started = Instant::now();
     sweep::stop_on_ctrl_c();
@@ -506,20 +613,29 @@ fn cmd_sweep(a: SweepArgs) -> Result<(), Failure> {
         .map_err(anyhow::Error::from)?;
     if shard.is_all() {
         let points = sweep::points_csv(&runs, &plan.label_columns, a.many.confidence)?;
-        sweep::write_file_atomic(&out.join("runs.csv"), &runs)?;
-        sweep::write_file_atomic(&out.join("points.csv"), &points)?;
-        sweep::write_file_atomic(&out.join("manifest.json"), &manifest)?;
+        od.put(&group, "runs.csv", &runs)?;
+        od.put(&group, "points.csv", &points)?;
+        od.put(&group, "manifest.json", &manifest)?;
+        if a.plot {
+            crate::plot::plot_staged(&mut od)?;
+        }
+        // The whole folder is this sweep's now: an earlier sweep's files (its plots, shards,
+        // journal) go.
+        od.commit(Scope::All)?;
         if !a.many.quiet {
             print_points(&points, &plan.label_columns, a.many.confidence);
         }
-        if a.plot {
-            crate::plot::plot_here(&out)?;
-        }
     } else {
-        sweep::write_file_atomic(&out.join(format!("runs.{tag}.csv")), &runs)?;
-        sweep::write_file_atomic(&out.join(format!("manifest.{tag}.json")), &manifest)?;
+        od.put(&group, &format!("runs.{tag}.csv"), &runs)?;
+        od.put(&group, &format!("manifest.{tag}.json"), &manifest)?;
+        // This shard's files, and a whole sweep's (an older plan's, merged again later).
+        od.commit(Scope::Groups(vec![
+            group.clone(),
+            "sweep".into(),
+            "merge".into(),
+            "plot".into(),
+        ]))?;
     }
-    std::fs::remove_file(&journal).ok();
     if !a.many.quiet {
         let shard_txt = if shard.is_all() {
             String::new()
@@ -542,7 +658,20 @@ fn cmd_sweep(a: SweepArgs) -> Result<(), Failure> {
 }
 
 fn cmd_merge(a: MergeArgs) -> Result<(), Failure> {
-    let (shards, runs) = sweep::merge(&a.dir).map_err(many_failure)?;
+    if !a.dir.join(crate::outdir::MARKER).exists() {
+        return Err(usage(format!(
+            "{} is not a sweep folder tracesim wrote (no {} marker)",
+            a.dir.display(),
+            crate::outdir::MARKER
+        )));
+    }
+    let mut od = claim(&a.dir, &Claim::new("merge"))?;
+    let (shards, runs) = sweep::merge(&a.dir, &mut od).map_err(many_failure)?;
+    od.commit(Scope::Groups(vec![
+        "merge".into(),
+        "sweep".into(),
+        "plot".into(),
+    ]))?;
     println!(
         "merged {shards} shards, {runs} runs into {}/runs.csv and points.csv",
         a.dir.display()
@@ -574,6 +703,14 @@ fn parse_variant(v: &str) -> Result<(String, Vec<String>), Failure> {
     Ok((name.to_string(), overrides))
 }
 
+const COMPARE_FILES: [&str; 5] = [
+    "runs.csv",
+    "points.csv",
+    "differences.csv",
+    "curves.csv",
+    "manifest.json",
+];
+
 fn cmd_compare(a: CompareArgs) -> Result<(), Failure> {
     check_many(&a.many)?;
     if a.variants.len() < 2 {
@@ -598,11 +735,21 @@ fn cmd_compare(a: CompareArgs) -> Result<(), Failure> {
         a.many.replications,
         a.many.seed,
     )?;
+    crate::units::Family::of_scenario(&plan.text).set();
     let out = a
         .many
         .out
         .clone()
-        .unwrap_or_else(|| default_out(&a.scenario, "-compare"));
+        .unwrap_or_else(|| default_out(&a.scenario, "-compare", &a.many.overrides));
+    let mut od = claim(
+        &out,
+        &Claim {
+            inputs: &[&a.scenario],
+            expected: &COMPARE_FILES,
+            force: a.many.force,
+            ..Claim::new("compare")
+        },
+    )?;
     let rows = sweep::execute(
         &plan,
         sweep::Runs::all(plan.total_runs()),
@@ -628,19 +775,16 @@ fn cmd_compare(a: CompareArgs) -> Result<(), Failure> {
         serde_json::json!({}),
     ))
     .map_err(anyhow::Error::from)?;
-    crate::output::write_folder(
-        &out,
-        &[
-            ("runs.csv", runs),
-            ("points.csv", points.clone()),
-            ("differences.csv", diffs.clone()),
-            ("curves.csv", curves),
-            ("manifest.json", manifest),
-        ],
-    )?;
-    if a.plot {
-        crate::plot::plot_here(&out)?;
+    for (name, bytes) in COMPARE_FILES
+        .iter()
+        .zip([&runs, &points, &diffs, &curves, &manifest])
+    {
+        od.put("compare", name, bytes)?;
     }
+    if a.plot {
+        crate::plot::plot_staged(&mut od)?;
+    }
+    od.commit(Scope::All)?;
     if !a.many.quiet {
         print_points(&points, &plan.label_columns, a.many.confidence);
         crate::compare::print_differences(&diffs, a.many.confidence);
@@ -670,6 +814,7 @@ fn print_points(points: &[u8], labels: &[String], level: f64) {
         return;
     };
     let label_idx: Vec<usize> = labels.iter().filter_map(|l| col(l)).collect();
+    let (per, unit) = crate::units::Family::current().mega();
     println!(
         "{:<40} {:>24} {:>8} {:>8}",
         labels.join(" "),
@@ -679,14 +824,14 @@ fn print_points(points: &[u8], labels: &[String], level: f64) {
     );
     for r in rdr.records().flatten() {
         let label: Vec<&str> = label_idx.iter().map(|&i| &r[i]).collect();
-        let mb = |i: usize| r[i].parse::<f64>().unwrap_or(0.0) / 1e6;
+        let mb = |i: usize| r[i].parse::<f64>().unwrap_or(0.0) / per;
         let interval = if r[lo].is_empty() || r[hi].is_empty() {
             format!("{:>14}", format!("(n={}, no CI)", &r[runs]))
         } else {
             format!("[{:>5.1}, {:>5.1}]", mb(lo), mb(hi))
         };
         println!(
-            "{:<40} {:>7.1} MB {interval} {:>8.2} {:>7.2}%",
+            "{:<40} {:>7.1} {unit} {interval} {:>8.2} {:>7.2}%",
             label.join(" "),
             mb(rss),
             r[oom].parse::<f64>().unwrap_or(0.0),
@@ -695,14 +840,31 @@ fn print_points(points: &[u8], labels: &[String], level: f64) {
     }
 }
 
+const RUN_FILES: [&str; 4] = [
+    "summary.csv",
+    "timeseries.csv",
+    "events.csv",
+    "manifest.json",
+];
+
 fn cmd_run(a: RunArgs) -> Result<(), Failure> {
     let loaded = scenario::load(&a.scenario, &a.overrides)?;
     let sc = &loaded.scenario;
+    crate::units::Family::of_scenario(&loaded.text).set();
     let seed = a.seed.unwrap_or(sc.seed);
     let out = a
         .out
         .clone()
-        .unwrap_or_else(|| default_out(&a.scenario, ""));
+        .unwrap_or_else(|| default_out(&a.scenario, "", &a.overrides));
+    let mut od = claim(
+        &out,
+        &Claim {
+            inputs: &[&a.scenario],
+            expected: &RUN_FILES,
+            force: a.force,
+            ..Claim::new("run")
+        },
+    )?;
 
     let bar = if a.quiet {
         indicatif::ProgressBar::hidden()
@@ -736,12 +898,7 @@ fn cmd_run(a: RunArgs) -> Result<(), Failure> {
         seed,
         duration_s: secs(sc.duration),
         sample_interval_s: secs(sc.sample_interval),
-        files: vec![
-            "summary.csv",
-            "timeseries.csv",
-            "events.csv",
-            "manifest.json",
-        ],
+        files: RUN_FILES.to_vec(),
         units: Default::default(),
         scenario_text: &loaded.text,
     };
@@ -754,14 +911,23 @@ fn cmd_run(a: RunArgs) -> Result<(), Failure> {
             serde_json::to_vec_pretty(&manifest).map_err(anyhow::Error::from)?,
         ),
     ];
-    output::write_folder(&out, &files)?;
+    for (name, bytes) in &files {
+        od.put("run", name, bytes)?;
+    }
+    let imgs = if a.plot {
+        crate::plot::plot_staged(&mut od)?
+    } else {
+        0
+    };
+    let replaced = od.replaces_earlier_output();
+    od.commit(Scope::All)?;
     if !a.quiet {
         print_summary(&result, &out, wall);
-    }
-    if a.plot {
-        let imgs = crate::plot::plot_here(&out)?;
-        if !a.quiet {
-            println!("  plotted       {} images", imgs.len());
+        if replaced {
+            println!("  (replaced the earlier output tracesim wrote there)");
+        }
+        if a.plot {
+            println!("  plotted       {imgs} images");
         }
     }
     Ok(())

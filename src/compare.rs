@@ -103,9 +103,10 @@ pub fn print_differences(diffs: &[u8], level: f64) {
         }
         let f = |i: usize| r[i].parse::<f64>().unwrap_or(0.0);
         let (scale, unit) = if &r[2] == "peak_rss_bytes" {
-            (1e6, " MB")
+            let (per, unit) = crate::units::Family::current().mega();
+            (per, format!(" {unit}"))
         } else {
-            (1.0, "")
+            (1.0, String::new())
         };
         let interval = if r[5].is_empty() || r[6].is_empty() {
             format!("(n={}, no CI)", &r[3])

@@ -27,6 +27,7 @@ pub mod measure;
 pub mod measured;
 pub mod memory;
 pub mod metrics;
+pub mod outdir;
 pub mod output;
 pub mod pipeline;
 pub mod plot;

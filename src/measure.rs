@@ -87,6 +87,8 @@ pub fn cmd_measure(a: MeasureArgs) -> Result<(), Failure> {
     if every.0 < 1_000_000 {
         return Err(usage("--interval must be at least 1ms"));
     }
+    // Before the program starts: a refused --out costs no recording.
+    crate::outdir::check_file(&a.out, &crate::outdir::never_ours)?;
     if !std::path::Path::new("/proc/self/status").exists() {
         return Err(usage("measure reads /proc: it needs Linux"));
     }
@@ -119,7 +121,7 @@ pub fn cmd_measure(a: MeasureArgs) -> Result<(), Failure> {
     for (t, r) in &rows {
         text.push_str(&format!("{t:.3},{r}\n"));
     }
-    crate::sweep::write_file_atomic(&a.out, text.as_bytes())?;
+    crate::outdir::write_file(&a.out, text.as_bytes(), &crate::outdir::never_ours)?;
     eprintln!(
         "measured {} samples over {:.1} s into {}",
         rows.len(),

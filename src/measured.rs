@@ -2,8 +2,13 @@
 //! `query_range` JSON (matrix results). Every error names the file, the line (CSV) or the
 //! series, and the column or label.
 //!
-//! * Time: seconds, relative or Unix epoch (anything above 1e9 is taken as epoch and made
-//!   relative to the first sample). Must increase strictly.
+//! * Time: seconds, relative or Unix epoch; made relative to the first sample. Must not go
+//!   back. A time written twice (a sampler whose clock or printed precision is coarser than
+//!   its interval; Prometheus exports of a long range paged into queries whose `end` is the
+//!   next one's `start`, so the shared instant comes twice) is one instant: its samples are
+//!   merged into their mean, the least-squares estimate of the one quantity they all read,
+//!   which keeps the series a function of time for interpolation. Keeping the last instead
+//!   would let the order of lines decide. [`Series::merged`] counts the samples folded.
 //! * Values: bytes. A number is bytes when the column is named `*bytes*` (as
 //!   `container_memory_working_set_bytes`, `rss_bytes`) or `--unit` says what it is; a value
 //!   with its unit (`512MiB`) is always understood. Anything else is refused, rather than
@@ -57,6 +62,8 @@ pub struct Series {
     pub bytes: Vec<f64>,
     /// First time a `spans_dropped` column turned positive, when the file has one.
     pub first_drop: Option<f64>,
+    /// Samples merged into an earlier one at the same time (their mean is kept).
+    pub merged: usize,
 }
 
 impl Series {
@@ -78,14 +85,30 @@ impl Series {
     }
 
     /// The series without its first `skip` seconds (a process's start-up, before the
-    /// program allocated what it always holds).
-    pub fn skip(mut self, skip: f64) -> Series {
+    /// program allocated what it always holds). A skip that leaves fewer than the 2 points a
+    /// series needs is an error naming the file, the skip and the recording's span: the old
+    /// reading kept the whole series then, and compared the start-up it was told to ignore.
+    pub fn skip(mut self, skip: f64) -> Result<Series, MeasureError> {
         let i = self.t.partition_point(|&x| x < skip);
-        if i + 2 <= self.t.len() {
-            self.t.drain(..i);
-            self.bytes.drain(..i);
+        let left = self.t.len() - i;
+        if left < 2 {
+            return Err(MeasureError {
+                file: self.file.clone(),
+                line: None,
+                field: String::new(),
+                message: format!(
+                    "--skip {skip} s leaves {left} point{} of the recording, which spans {} s to {} s \
+                     ({} points): a series needs at least 2",
+                    if left == 1 { "" } else { "s" },
+                    self.t.first().copied().unwrap_or(0.0),
+                    self.duration(),
+                    self.t.len()
+                ),
+            });
         }
-        self
+        self.t.drain(..i);
+        self.bytes.drain(..i);
+        Ok(self)
     }
 
     pub fn duration(&self) -> f64 {
@@ -186,26 +209,73 @@ fn parse_value(raw: &str, unit: Option<f64>) -> Result<f64, String> {
         .map_err(|_| format!("`{raw}` is not a number or a size such as 512MiB"))
 }
 
-fn check_times(t: &mut [f64]) -> Result<(), (usize, String)> {
-    for i in 1..t.len() {
-        if t[i] <= t[i - 1] {
-            return Err((
-                i,
-                format!(
-                    "time {} is not after {}: times must increase",
-                    t[i],
-                    t[i - 1]
-                ),
-            ));
+/// The samples in file order made into a series: times relative to the first (Unix epoch
+/// seconds included), the values at a repeated time merged into their mean (module docs).
+/// Errors: the index of the first sample whose time goes back, with a message.
+fn merge_times(t: &[f64], v: &[f64]) -> Result<Merged, (usize, String)> {
+    let (mut ts, mut vs): (Vec<f64>, Vec<f64>) = (Vec::with_capacity(t.len()), vec![]);
+    vs.reserve(t.len());
+    // Per merged time: the sum of its values and their count.
+    let (mut sum, mut n) = (0.0, 0usize);
+    let mut merged = 0;
+    for (i, (&ti, &vi)) in t.iter().zip(v).enumerate() {
+        match ts.last() {
+            Some(&last) if ti < last => {
+                return Err((
+                    i,
+                    format!(
+                        "time {ti} is before {last}, an earlier sample's: time must not go back"
+                    ),
+                ));
+            }
+            Some(&last) if ti == last => {
+                sum += vi;
+                n += 1;
+                merged += 1;
+                *vs.last_mut().expect("one value per time") = sum / n as f64;
+            }
+            _ => {
+                ts.push(ti);
+                vs.push(vi);
+                (sum, n) = (vi, 1);
+            }
         }
     }
-    // Relative to the first sample (Unix epoch seconds included).
-    if let Some(&t0) = t.first() {
-        for x in t.iter_mut() {
+    if let Some(&t0) = ts.first() {
+        for x in ts.iter_mut() {
             *x -= t0;
         }
     }
-    Ok(())
+    Ok(Merged {
+        t: ts,
+        bytes: vs,
+        merged,
+    })
+}
+
+/// A series' times and values after [`merge_times`], and how many samples were merged into
+/// an earlier one.
+struct Merged {
+    t: Vec<f64>,
+    bytes: Vec<f64>,
+    merged: usize,
+}
+
+/// The line a CSV record is on. The reader skips blank lines, so a record's index does not
+/// give it, and its position is where the reader started looking: before the blank lines
+/// that precede it.
+fn line_of(text: &str, p: &csv::Position) -> usize {
+    let start = usize::try_from(p.byte())
+        .unwrap_or(usize::MAX)
+        .min(text.len());
+    let blank = text.as_bytes()[start..]
+        .iter()
+        .take_while(|&&b| b == b'\n' || b == b'\r')
+        .filter(|&&b| b == b'\n')
+        .count();
+    usize::try_from(p.line())
+        .unwrap_or(usize::MAX)
+        .saturating_add(blank)
 }
 
 fn read_csv(file: &str, text: &str, opts: &ReadOptions) -> Result<Series, MeasureError> {
@@ -245,11 +315,16 @@ fn read_csv(file: &str, text: &str, opts: &ReadOptions) -> Result<Series, Measur
         None => None,
     };
     let di = headers.iter().position(|h| h == "spans_dropped");
-    let (mut t, mut v) = (Vec::new(), Vec::new());
-    let mut first_drop_row = None;
+    // Per sample: its time, value and line.
+    let (mut t, mut v, mut lines) = (Vec::new(), Vec::new(), Vec::new());
+    let mut first_drop_raw = None;
     for (i, rec) in rd.records().enumerate() {
-        let line = i + 2;
-        let rec = rec.map_err(|e| err(Some(line), "", format!("malformed CSV: {e}")))?;
+        let fallback = i + 2;
+        let rec = rec.map_err(|e| {
+            let line = e.position().map_or(fallback, |p| line_of(text, p));
+            err(Some(line), "", format!("malformed CSV: {e}"))
+        })?;
+        let line = rec.position().map_or(fallback, |p| line_of(text, p));
         let tv = rec.get(ti).unwrap_or("").trim();
         let tx: f64 = tv
             .parse()
@@ -267,17 +342,18 @@ fn read_csv(file: &str, text: &str, opts: &ReadOptions) -> Result<Series, Measur
         if vx < 0.0 {
             return Err(err(Some(line), &vname, "memory cannot be negative".into()));
         }
-        if let (Some(d), None) = (di, first_drop_row) {
+        if let (Some(d), None) = (di, first_drop_raw) {
             if rec
                 .get(d)
                 .and_then(|x| x.trim().parse::<f64>().ok())
                 .is_some_and(|x| x > 0.0)
             {
-                first_drop_row = Some(t.len());
+                first_drop_raw = Some(tx);
             }
         }
         t.push(tx);
         v.push(vx);
+        lines.push(line);
     }
     if t.len() < 2 {
         return Err(err(
@@ -286,13 +362,25 @@ fn read_csv(file: &str, text: &str, opts: &ReadOptions) -> Result<Series, Measur
             format!("{} data rows: a series needs at least 2", t.len()),
         ));
     }
-    check_times(&mut t).map_err(|(i, m)| err(Some(i + 2), &headers[ti], m))?;
-    let first_drop = first_drop_row.map(|i| t[i]);
+    let t0 = t[0];
+    let Merged { t, bytes, merged } =
+        merge_times(&t, &v).map_err(|(i, m)| err(Some(lines[i]), &headers[ti], m))?;
+    if t.len() < 2 {
+        return Err(err(
+            None,
+            &headers[ti],
+            format!(
+                "{} data rows, all at time {t0}: a series needs at least 2 times",
+                v.len()
+            ),
+        ));
+    }
     Ok(Series {
         file: file.to_string(),
         t,
-        bytes: v,
-        first_drop,
+        bytes,
+        first_drop: first_drop_raw.map(|d| d - t0),
+        merged,
     })
 }
 
@@ -442,12 +530,24 @@ fn read_prometheus(file: &str, text: &str, opts: &ReadOptions) -> Result<Series,
             format!("{} points: a series needs at least 2", t.len()),
         ));
     }
-    check_times(&mut t).map_err(|(i, m)| err(&where_, format!("point {i}: {m}")))?;
+    let t0 = t[0];
+    let Merged { t, bytes, merged } =
+        merge_times(&t, &v).map_err(|(i, m)| err(&where_, format!("point {i}: {m}")))?;
+    if t.len() < 2 {
+        return Err(err(
+            &where_,
+            format!(
+                "{} points, all at time {t0}: a series needs at least 2 times",
+                v.len()
+            ),
+        ));
+    }
     Ok(Series {
         file: file.to_string(),
         t,
-        bytes: v,
+        bytes,
         first_drop: None,
+        merged,
     })
 }
 
@@ -545,5 +645,79 @@ mod tests {
                 .message
                 .contains("__name__")
         );
+    }
+
+    /// Regression (issue 25): a time written twice was refused ("times must increase"). Its
+    /// samples are one instant: merged into their mean, and counted.
+    #[test]
+    fn repeated_times_are_merged_into_their_mean() {
+        let p = tmp(
+            "dup.csv",
+            "t_s,rss_bytes,spans_dropped\n5,10,0\n6,20,0\n6,40,1\n6,60,2\n7,30,3\n",
+        );
+        let s = read(&p, &ReadOptions::default()).unwrap();
+        assert_eq!(s.t, [0.0, 1.0, 2.0]);
+        assert_eq!(s.bytes, [10.0, 40.0, 30.0]);
+        assert_eq!(s.merged, 2);
+        // The first drop, on a merged line, at its time relative to the first sample.
+        assert_eq!(s.first_drop, Some(1.0));
+        let j = r#"{"status":"success","data":{"resultType":"matrix","result":[
+          {"metric":{"__name__":"container_memory_working_set_bytes"},"values":[[1700000000,"100"],[1700000015,"300"],[1700000015,"500"],[1700000030,"200"]]}]}}"#;
+        let s = read(&tmp("dup.json", j), &ReadOptions::default()).unwrap();
+        assert_eq!(s.t, [0.0, 15.0, 30.0]);
+        assert_eq!(s.bytes, [100.0, 400.0, 200.0]);
+        assert_eq!(s.merged, 1);
+        // Nothing repeated: nothing merged.
+        let s = read(
+            &tmp("nodup.csv", "t_s,rss_bytes\n0,1\n1,2\n"),
+            &ReadOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(s.merged, 0);
+        // One time only is not a series.
+        let e = read(
+            &tmp("same.csv", "t_s,rss_bytes\n5,1\n5,2\n"),
+            &ReadOptions::default(),
+        )
+        .unwrap_err();
+        assert!(e.message.contains("at least 2 times"), "{e}");
+    }
+
+    /// Time that goes back is refused, naming the line (blank lines counted, as an editor
+    /// shows them) or the Prometheus series and point.
+    #[test]
+    fn time_going_back_names_its_line_or_point() {
+        let p = tmp("back.csv", "t_s,rss_bytes\n0,1\n1,2\n\n\n0.5,3\n");
+        let e = read(&p, &ReadOptions::default()).unwrap_err();
+        assert_eq!((e.line, e.field.as_str()), (Some(6), "t_s"), "{e}");
+        assert!(e.message.contains("go back"), "{e}");
+        let p = tmp("crlf.csv", "t_s,rss_bytes\r\n0,1\r\n\r\nx,2\r\n");
+        assert_eq!(read(&p, &ReadOptions::default()).unwrap_err().line, Some(4));
+        let j = r#"{"status":"success","data":{"resultType":"matrix","result":[
+          {"metric":{"__name__":"x_bytes","pod":"a"},"values":[[1,"5"],[3,"6"],[2,"7"]]}]}}"#;
+        let e = read(&tmp("back.json", j), &ReadOptions::default()).unwrap_err();
+        assert!(
+            e.field.contains("pod=\"a\"") && e.message.starts_with("point 2:"),
+            "{e}"
+        );
+    }
+
+    /// Regression (issue 25): a --skip longer than the recording was silently ignored, and
+    /// the whole series compared.
+    #[test]
+    fn a_skip_that_leaves_no_series_is_an_error() {
+        let p = tmp("skip.csv", "t_s,rss_bytes\n0,1\n1,2\n2,3\n");
+        let s = read(&p, &ReadOptions::default()).unwrap();
+        let kept = s.clone().skip(1.0).unwrap();
+        assert_eq!(kept.t, [1.0, 2.0]);
+        for skip in [1.5, 2.0, 100.0] {
+            let e = s.clone().skip(skip).unwrap_err();
+            assert!(e.file.ends_with("skip.csv"), "{e}");
+            assert!(
+                e.message.contains(&format!("--skip {skip} s"))
+                    && e.message.contains("spans 0 s to 2 s"),
+                "{e}"
+            );
+        }
     }
 }

@@ -1,15 +1,9 @@
-//! Output folders, written atomically.
-//!
-//! A run writes into a sibling temporary folder and renames it into place at the end, so an
-//! interrupted or failed run never leaves a half-written folder behind: either the previous
-//! output is still there untouched, or the complete new one is.
+//! What goes into output files: the manifest and the CSV encodings of a run. Where and how
+//! they are written (only into folders tracesim owns): [`crate::outdir`].
 
 use crate::metrics::{RunResult, SAMPLE_HEADER};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::Serialize;
-use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
 
 /// What goes into `manifest.json`: enough to rerun and to read the outputs without guessing.
 #[derive(Serialize)]
@@ -80,52 +74,4 @@ pub fn events_csv(r: &RunResult) -> Result<Vec<u8>> {
             ]
         }),
     )
-}
-
-/// Writes `files` (name, bytes) as the folder `dir`, atomically.
-pub fn write_folder(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
-    let parent = dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."));
-    fs::create_dir_all(&parent).with_context(|| {
-        format!(
-            "cannot create the output folder's parent {}",
-            parent.display()
-        )
-    })?;
-    let name = dir
-        .file_name()
-        .context("the output folder needs a name")?
-        .to_string_lossy()
-        .to_string();
-    let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
-    if tmp.exists() {
-        fs::remove_dir_all(&tmp).ok();
-    }
-    fs::create_dir(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-    let result = (|| -> Result<()> {
-        for (file, bytes) in files {
-            let p = tmp.join(file);
-            let mut f =
-                fs::File::create(&p).with_context(|| format!("cannot write {}", p.display()))?;
-            f.write_all(bytes)?;
-            f.sync_all().ok();
-        }
-        if dir.exists() {
-            let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-            fs::rename(dir, &old)
-                .with_context(|| format!("cannot replace the existing {}", dir.display()))?;
-            fs::rename(&tmp, dir)?;
-            fs::remove_dir_all(&old).ok();
-        } else {
-            fs::rename(&tmp, dir)?;
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        fs::remove_dir_all(&tmp).ok();
-    }
-    result
 }

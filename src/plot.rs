@@ -82,9 +82,32 @@ pub enum Format {
     Png,
 }
 
-/// What `--plot` draws: both formats, into the output folder itself.
-pub fn plot_here(dir: &Path) -> Result<Vec<PathBuf>> {
-    plot_dir(dir, None, &[Format::Svg, Format::Png])
+/// What `--plot` draws: both formats, from the output being written (staged in `od`) into it.
+/// Returns the number of images.
+pub fn plot_staged(od: &mut crate::outdir::OutDir) -> Result<usize> {
+    let staging = od.staging()?;
+    Ok(plot_into(od, &staging, &[Format::Svg, Format::Png])?.len())
+}
+
+/// Draws what `dir` holds into `od`'s staging area as the `plot` group's files. Returns their
+/// names.
+pub fn plot_into(
+    od: &mut crate::outdir::OutDir,
+    dir: &Path,
+    formats: &[Format],
+) -> Result<Vec<String>> {
+    let staging = od.staging()?;
+    let mut names = vec![];
+    for p in plot_dir(dir, Some(&staging), formats)? {
+        let name = p
+            .file_name()
+            .context("an image without a name")?
+            .to_string_lossy()
+            .to_string();
+        od.adopt("plot", &name)?;
+        names.push(name);
+    }
+    Ok(names)
 }
 
 macro_rules! both {

@@ -30,7 +30,7 @@ pub struct RecommendArgs {
     pub scenario: PathBuf,
     /// The container memory limit to fit, e.g. 200MiB
     #[arg(long, value_parser = parse_size)]
-    pub memory_limit: ByteSize,
+    pub memory_limit: SizeArg,
     /// Outage to survive (replaces the scenario's first outage's duration), e.g. 10m
     #[arg(long, value_parser = parse_duration)]
     pub outage: Option<Duration>,
@@ -42,8 +42,18 @@ pub struct RecommendArgs {
     pub many: ManyArgs,
 }
 
-fn parse_size(s: &str) -> Result<ByteSize, String> {
-    ByteSize::parse(s)
+/// A size flag, with the unit family it was written in (sizes are shown in it).
+#[derive(Clone, Copy, Debug)]
+pub struct SizeArg {
+    pub bytes: ByteSize,
+    pub family: Option<crate::units::Family>,
+}
+
+fn parse_size(s: &str) -> Result<SizeArg, String> {
+    Ok(SizeArg {
+        bytes: ByteSize::parse(s)?,
+        family: crate::units::Family::of_literal(s),
+    })
 }
 fn parse_duration(s: &str) -> Result<Duration, String> {
     Duration::parse(s)
@@ -240,6 +250,11 @@ pub fn cmd_recommend(a: RecommendArgs) -> Result<(), Failure> {
     }
     let loaded = scenario::load(&a.scenario, &m.overrides)?;
     let sc = &loaded.scenario;
+    // Sizes are shown as the user wrote the limit (200MiB -> MiB), else as the scenario does.
+    a.memory_limit
+        .family
+        .unwrap_or_else(|| crate::units::Family::of_scenario(&loaded.text))
+        .set();
     let Some(storage) = &sc.storage else {
         return Err(usage(
             "recommend sizes a collector's queue: this scenario has no [collector] or [otelcol]",
@@ -258,6 +273,20 @@ pub fn cmd_recommend(a: RecommendArgs) -> Result<(), Failure> {
         }
         (None, None) => unreachable!("a storage comes with a collector"),
     };
+    // The folder is claimed before the search: a refused --out costs nothing.
+    let out = m
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(&a.scenario, "-recommend", &m.overrides));
+    let mut od = crate::cli::claim(
+        &out,
+        &crate::outdir::Claim {
+            inputs: &[&a.scenario],
+            expected: &["tradeoff.csv", "recommendation.json"],
+            force: m.force,
+            ..crate::outdir::Claim::new("recommend")
+        },
+    )?;
     let mut base = m.overrides.clone();
     // The outage to survive.
     let (start, outage_s) = match (storage.outages.first(), a.outage) {
@@ -285,7 +314,7 @@ pub fn cmd_recommend(a: RecommendArgs) -> Result<(), Failure> {
     if (sc.duration as f64 / 1e9) < needed {
         base.push(format!("scenario.duration={}s", needed.ceil() as u64));
     }
-    let limit = a.memory_limit.0;
+    let limit = a.memory_limit.bytes.0;
     // A bar on a terminal, a plain line every ~10 s elsewhere (CI, logs); the total grows
     // as the search adds candidates.
     let bar = sweep::Progress::new("recommend", 0, sweep::progress::Mode::for_stderr(m.quiet));
@@ -361,10 +390,6 @@ pub fn cmd_recommend(a: RecommendArgs) -> Result<(), Failure> {
     table.sort_by(|x, y| x.queue.total_cmp(&y.queue));
 
     // Outputs.
-    let out = m
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out(&a.scenario, "-recommend"));
     let mut csv = csv_line(
         &[
             "queue_parameter",
@@ -419,20 +444,18 @@ pub fn cmd_recommend(a: RecommendArgs) -> Result<(), Failure> {
         "overrides": m.overrides,
         "scenario_text": loaded.text,
     });
-    crate::output::write_folder(
-        &out,
-        &[
-            ("tradeoff.csv", csv),
-            (
-                "recommendation.json",
-                serde_json::to_vec_pretty(&answer).map_err(anyhow::Error::from)?,
-            ),
-        ],
+    od.put("recommend", "tradeoff.csv", &csv)?;
+    od.put(
+        "recommend",
+        "recommendation.json",
+        &serde_json::to_vec_pretty(&answer).map_err(anyhow::Error::from)?,
     )?;
+    od.commit(crate::outdir::Scope::All)?;
     if m.quiet {
         return Ok(());
     }
-    let mb = |b: f64| format!("{:.0} MB", b / 1e6);
+    let (per, unit) = crate::units::Family::current().mega();
+    let mb = |b: f64| format!("{:.0} {unit}", b / per);
     let outage_txt = format!("{:.0}-minute outage", outage_s / 60.0);
     println!(
         "{} with a {} limit{} and a {outage_txt} ({} replications, confidence {}):",

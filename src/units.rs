@@ -174,15 +174,104 @@ impl Rate {
     }
 }
 
+/// The unit family sizes are shown in: the one the user wrote. A limit written `250MiB` is
+/// shown as `250.0 MiB`, not `262.1 MB`; one written `200MB` as `200.0 MB`. Set once per
+/// command (from the scenario's memory limit, or a `--memory-limit` flag) and used alike by
+/// the terminal and the plots; files always hold bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// kB, MB, GB (powers of 1000).
+    Decimal,
+    /// KiB, MiB, GiB (powers of 1024): Kubernetes' `Mi`/`Gi`, Go's and Linux's own reports.
+    Binary,
+}
+
+static FAMILY: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+impl Family {
+    /// The family of a size literal, if its unit has one (`845B` has none).
+    pub fn of_literal(s: &str) -> Option<Family> {
+        let (_, unit) = split_number(s).ok()?;
+        match unit {
+            "kB" | "KB" | "k" | "K" | "MB" | "M" | "GB" | "G" | "TB" | "T" => Some(Family::Decimal),
+            "KiB" | "Ki" | "MiB" | "Mi" | "GiB" | "Gi" | "TiB" | "Ti" => Some(Family::Binary),
+            _ => None,
+        }
+    }
+
+    /// The family of a scenario's text: that of its memory limits (`limit = "250MiB"`) if
+    /// they have one, else the more common of its size literals, else binary.
+    pub fn of_scenario(text: &str) -> Family {
+        let Ok(doc) = text.parse::<toml_edit::DocumentMut>() else {
+            return Family::Binary;
+        };
+        let mut limits = vec![];
+        let mut all = vec![];
+        fn walk(t: &dyn toml_edit::TableLike, limits: &mut Vec<Family>, all: &mut Vec<Family>) {
+            for (k, item) in t.iter() {
+                if let Some(sub) = item.as_table_like() {
+                    walk(sub, limits, all);
+                } else if let Some(arr) = item.as_array_of_tables() {
+                    for sub in arr.iter() {
+                        walk(sub, limits, all);
+                    }
+                } else if let Some(v) = item.as_str() {
+                    if let Some(f) = Family::of_literal(v) {
+                        if k.ends_with("limit") {
+                            limits.push(f);
+                        }
+                        all.push(f);
+                    }
+                }
+            }
+        }
+        walk(doc.as_table(), &mut limits, &mut all);
+        if let Some(f) = limits.first() {
+            return *f;
+        }
+        let binary = all.iter().filter(|f| **f == Family::Binary).count();
+        if all.len() > 2 * binary {
+            Family::Decimal
+        } else {
+            Family::Binary
+        }
+    }
+
+    /// Makes `self` the family sizes are shown in from now on.
+    pub fn set(self) {
+        FAMILY.store(self as u8 + 1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The family sizes are shown in (binary until a command sets one).
+    pub fn current() -> Family {
+        match FAMILY.load(std::sync::atomic::Ordering::Relaxed) {
+            1 => Family::Decimal,
+            _ => Family::Binary,
+        }
+    }
+
+    /// The unit plots and tables of megabytes use: (bytes per unit, its name).
+    pub fn mega(self) -> (f64, &'static str) {
+        match self {
+            Family::Decimal => (1e6, "MB"),
+            Family::Binary => (1024.0 * 1024.0, "MiB"),
+        }
+    }
+}
+
 impl fmt::Display for ByteSize {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let b = self.0 as f64;
-        if b >= 1e9 {
-            write!(f, "{:.2} GB", b / 1e9)
-        } else if b >= 1e6 {
-            write!(f, "{:.1} MB", b / 1e6)
-        } else if b >= 1e3 {
-            write!(f, "{:.1} kB", b / 1e3)
+        let (k, units) = match Family::current() {
+            Family::Decimal => (1e3, ["kB", "MB", "GB"]),
+            Family::Binary => (1024.0, ["KiB", "MiB", "GiB"]),
+        };
+        if b >= k * k * k {
+            write!(f, "{:.2} {}", b / (k * k * k), units[2])
+        } else if b >= k * k {
+            write!(f, "{:.1} {}", b / (k * k), units[1])
+        } else if b >= k {
+            write!(f, "{:.1} {}", b / k, units[0])
         } else {
             write!(f, "{} B", self.0)
         }

@@ -19,7 +19,9 @@
 //! typical run, and each recording by the band.
 //!
 //! Calibration minimises the mean MAPE over the measured runs with Nelder-Mead (argmin) on a
-//! log scale, within bounds (default: the scenario's value / 10 .. x 10).
+//! log scale, within bounds (default: the scenario's value / 10 .. x 10). The search starts
+//! at the scenario's values clamped into the bounds (a log scale has no `0B`), but the
+//! reference is the scenario exactly as given: a best fit no better than it is not written.
 
 use crate::cli::{Failure, usage};
 use crate::measured::{self, ReadOptions, Series};
@@ -269,7 +271,25 @@ pub struct MeasuredArgs {
 }
 
 impl MeasuredArgs {
+    /// The options as given: `--skip` and `--offset` finite (a NaN offset would compare every
+    /// simulated point with the recording's first), `--skip` not negative.
+    fn check(&self) -> Result<(), Failure> {
+        if !(self.skip >= 0.0 && self.skip.is_finite()) {
+            return Err(usage(format!(
+                "--skip {}: must be a number of seconds, 0 or more",
+                self.skip
+            )));
+        }
+        if let Some(o) = self.offset.filter(|o| !o.is_finite()) {
+            return Err(usage(format!(
+                "--offset {o}: must be a finite number of seconds"
+            )));
+        }
+        Ok(())
+    }
+
     fn read_options(&self) -> Result<ReadOptions, Failure> {
+        self.check()?;
         let mut labels = vec![];
         for l in &self.labels {
             let (k, v) = l
@@ -307,9 +327,12 @@ pub struct ValidateArgs {
     /// Fail (exit 1) when MAPE or the peak error exceeds this: --tolerance 10%
     #[arg(long)]
     pub tolerance: Option<String>,
-    /// Output folder (default: output/<scenario>-validate)
+    /// Output folder (default: output/<scenario>-validate, with the --set overrides in the name)
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Write into a non-empty folder tracesim did not write (never replacing its files)
+    #[arg(long)]
+    pub force: bool,
     /// Also draw validation.svg/png into the output folder
     #[arg(long)]
     pub plot: bool,
@@ -322,9 +345,9 @@ plateau, first drop, share inside the band), one block per recording and, with s
 for their median.
 
 Examples:
-  tracesim validate models/validation/otel-rs-bsp.toml --measured ../shared/measurements/rs_hang_r2000_p1k_q200k.csv --tolerance 10%
-  tracesim validate s.toml --measured prometheus.json --label pod=jaeger-collector-0 --offset -120
-  tracesim validate s.toml --measured run1.csv --measured run2.csv --measured run3.csv --tolerance 10%";
+  tracesim validate models/validation/otel-rs-bsp.toml --measured validation/shared-measurements/rs_hang_r2000_p1k_q200k.csv --tolerance 10%
+  tracesim validate models/validation/otel-rs-bsp.toml --measured examples/prometheus-otel-rs-bsp.json --label pod=otel-rs-bsp-0 --offset 0
+  tracesim validate models/validation/otel-rs-bsp.toml --measured validation/recordings/refused_r2000_q100k.csv --measured validation/recordings/refused_r2000_q100k_rep2.csv --measured validation/recordings/refused_r2000_q100k_rep3.csv --skip 1 --set tracer.max_queue_size=100000 --set 'workload.rate_schedule=[{at=\"70s\", rate=0}]' --set scenario.duration=75s --set 'agent.outages=[{start=\"15s\", duration=\"30s\", mode=\"refuse\"}]'";
 
 fn parse_fraction(s: &str) -> Result<f64, Failure> {
     let t = s.trim();
@@ -338,16 +361,40 @@ fn parse_fraction(s: &str) -> Result<f64, Failure> {
         .ok_or_else(|| usage(format!("`{s}` is not a fraction such as 10% or 0.1")))
 }
 
+/// Reads a measured file, without its first `skip` seconds. Every error in it is bad input
+/// (exit 2) naming the file; repeated times merged are said on stderr.
 fn read_measured(path: &Path, opts: &ReadOptions, skip: f64) -> Result<Series, Failure> {
-    if !(skip >= 0.0 && skip.is_finite()) {
-        return Err(usage("--skip must be a number of seconds, 0 or more"));
+    let bad = |e: measured::MeasureError| Failure {
+        code: 2,
+        error: e.into(),
+    };
+    let s = measured::read(path, opts).map_err(bad)?;
+    if s.merged > 0 {
+        eprintln!(
+            "note: {}: {} sample{} at a time already seen merged into it (the mean of each \
+             repeated time's values is kept)",
+            s.file,
+            s.merged,
+            if s.merged == 1 { "" } else { "s" }
+        );
     }
-    measured::read(path, opts)
-        .map(|s| s.skip(skip))
-        .map_err(|e| Failure {
-            code: 2,
-            error: e.into(),
-        })
+    s.skip(skip).map_err(bad)
+}
+
+/// Why a measured series and a simulated curve give no comparison (exit 2: the recording,
+/// `--skip` or `--offset` do not fit the scenario).
+fn no_overlap(m: &Series, sim: &SimCurve, offset: f64) -> String {
+    format!(
+        "{}: the measurement ({:.1} s to {:.1} s) and the simulation ({:.1} s to {:.1} s, {} \
+         samples) share fewer than 2 sample times with offset {offset:+.1} s (simulated time = \
+         measured time + offset)",
+        m.file,
+        m.t.first().copied().unwrap_or(0.0),
+        m.duration(),
+        sim.t.first().copied().unwrap_or(0.0),
+        sim.t.last().copied().unwrap_or(0.0),
+        sim.t.len()
+    )
 }
 
 fn pick_component(sc: &Scenario, want: &Option<String>) -> Result<&'static str, Failure> {
@@ -482,6 +529,7 @@ pub fn cmd_validate(a: ValidateArgs) -> Result<(), Failure> {
     let tolerance = a.tolerance.as_deref().map(parse_fraction).transpose()?;
     let opts = a.input.read_options()?;
     let loaded = scenario::load(&a.scenario, &a.overrides)?;
+    crate::units::Family::of_scenario(&loaded.text).set();
     let sc = &loaded.scenario;
     let component = pick_component(sc, &a.input.component)?;
     let measured = a
@@ -489,18 +537,27 @@ pub fn cmd_validate(a: ValidateArgs) -> Result<(), Failure> {
         .iter()
         .map(|p| read_measured(p, &opts, a.input.skip))
         .collect::<Result<Vec<_>, _>>()?;
+    // The folder is claimed before the simulation: a refused --out costs nothing.
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| crate::cli::default_out(&a.scenario, "-validate", &a.overrides));
+    let mut inputs: Vec<&Path> = vec![&a.scenario];
+    inputs.extend(a.measured.iter().map(PathBuf::as_path));
+    let mut od = crate::cli::claim(
+        &out,
+        &crate::outdir::Claim {
+            inputs: &inputs,
+            expected: &["validation.csv", "validation_summary.csv"],
+            force: a.force,
+            ..crate::outdir::Claim::new("validate")
+        },
+    )?;
     let sim = simulate(sc, component, a.replications);
     let mut cs = vec![];
     for m in &measured {
         let offset = align(sc, m, &sim, a.input.offset);
-        cs.push(compare(m, &sim, offset).ok_or_else(|| {
-            usage(format!(
-                "{}: the measurement ({:.0} s) and the simulation ({:.0} s) do not overlap with offset {offset:+.1} s",
-                m.file,
-                m.duration(),
-                secs(sc.duration)
-            ))
-        })?);
+        cs.push(compare(m, &sim, offset).ok_or_else(|| usage(no_overlap(m, &sim, offset)))?);
     }
     if cs.len() > 1 {
         let median = median_series(&cs).ok_or_else(|| {
@@ -510,10 +567,6 @@ pub fn cmd_validate(a: ValidateArgs) -> Result<(), Failure> {
     }
     // The check applies to the typical run: the one recording, or the replicates' median.
     let c = cs.last().expect("at least one");
-    let out = a
-        .out
-        .clone()
-        .unwrap_or_else(|| crate::cli::default_out(&a.scenario, "validate"));
     let curve = crate::output::csv_bytes(
         &CURVE_HEADER.map(String::from),
         cs.iter().flat_map(curve_rows),
@@ -522,13 +575,12 @@ pub fn cmd_validate(a: ValidateArgs) -> Result<(), Failure> {
         &SUMMARY_HEADER.map(String::from),
         cs.iter().map(summary_row),
     )?;
-    crate::output::write_folder(
-        &out,
-        &[
-            ("validation.csv", curve),
-            ("validation_summary.csv", summary),
-        ],
-    )?;
+    od.put("validate", "validation.csv", &curve)?;
+    od.put("validate", "validation_summary.csv", &summary)?;
+    if a.plot {
+        crate::plot::plot_staged(&mut od)?;
+    }
+    od.commit(crate::outdir::Scope::All)?;
     for c in &cs {
         print_comparison(c);
     }
@@ -537,7 +589,6 @@ pub fn cmd_validate(a: ValidateArgs) -> Result<(), Failure> {
         out.display()
     );
     if a.plot {
-        crate::plot::plot_here(&out)?;
         println!("  plotted       {}/validation.{{svg,png}}", out.display());
     }
     if let Some(tol) = tolerance {
@@ -575,6 +626,7 @@ pub fn median_series(cs: &[Comparison]) -> Option<Series> {
         t: vec![],
         bytes: vec![],
         first_drop: None,
+        merged: 0,
     };
     for (k, &t) in first.t.iter().enumerate() {
         let mut v = vec![first.measured[k]];
@@ -608,7 +660,9 @@ pub struct CalibrateArgs {
     /// that run (repeatable)
     #[arg(long, required = true, value_name = "FILE[: SETTINGS]")]
     pub measured: Vec<String>,
-    /// Parameters to fit: PATH or PATH=LOW..HIGH, comma-separated or repeated
+    /// Parameters to fit: PATH or PATH=LOW..HIGH, comma-separated or repeated. A scenario
+    /// value outside the bounds starts the search clamped into them; the fit is written only
+    /// when it beats the scenario as given
     #[arg(
         long,
         required = true,
@@ -624,9 +678,12 @@ pub struct CalibrateArgs {
     /// Most objective evaluations of the optimiser
     #[arg(long, default_value_t = 120)]
     pub iterations: u64,
-    /// Output folder (default: output/<scenario>-calibrate)
+    /// Output folder (default: output/<scenario>-calibrate, with the --set overrides in the name)
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Write into a non-empty folder tracesim did not write (never replacing its files)
+    #[arg(long)]
+    pub force: bool,
 }
 
 const CALIBRATE_HELP: &str = "\
@@ -636,18 +693,28 @@ value / 10 .. x 10). Writes calibrated.toml (the scenario with the fitted values
 and calibration.csv (each run's errors before and after).
 
 Examples:
-  tracesim calibrate models/validation/otel-rs-bsp.toml --measured ../shared/measurements/rs_hang_r2000_p1k_q200k.csv --fit tracer.memory.queue_slot,tracer.memory.span_per_attribute
-  tracesim calibrate s.toml --measured 'a.csv' --measured 'b.csv: workload.rate=4000/s' --fit tracer.memory.span_fixed=100B..10KiB";
+  tracesim calibrate models/validation/otel-rs-bsp.toml --measured validation/shared-measurements/rs_hang_r2000_p1k_q200k.csv --fit tracer.memory.queue_slot,tracer.memory.span_per_attribute
+  tracesim calibrate models/validation/otel-rs-bsp.toml --measured validation/shared-measurements/rs_hang_r2000_p1k_q200k.csv --measured 'validation/shared-measurements/rs_hang_r2000_p200_q200k.csv: workload.span_size=326B; tracer.memory.span_attributes=4' --fit tracer.memory.span_fixed=100B..10KiB";
 
 /// A parameter to fit: its path, how to write a value back, and its bounds.
 #[derive(Clone, Debug)]
 pub struct FitParam {
     pub path: String,
+    /// The scenario's value, as given (it may lie outside the bounds: `0B` on a log scale).
     pub initial: f64,
+    /// The scenario's value as the file writes it (`"0B"`), for reports.
+    pub given: String,
+    /// Where the search starts: `initial` clamped into the bounds.
+    pub start: f64,
     pub low: f64,
     pub high: f64,
     kind: ValueKind,
 }
+
+/// A fitted value within this relative distance of a bound is reported as sitting on it:
+/// Nelder-Mead's best there usually means the bound stopped the search, and the best value
+/// lies beyond it.
+pub const AT_BOUND: f64 = 0.01;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum ValueKind {
@@ -685,6 +752,26 @@ impl FitParam {
     pub fn set(&self, x: f64) -> String {
         format!("{}={}", self.path, self.render(x))
     }
+
+    /// The bound `x` sits on (within [`AT_BOUND`]): "lower" or "upper", and its value.
+    pub fn at_bound(&self, x: f64) -> Option<(&'static str, f64)> {
+        if x <= self.low * (1.0 + AT_BOUND) {
+            Some(("lower", self.low))
+        } else if x >= self.high / (1.0 + AT_BOUND) {
+            Some(("upper", self.high))
+        } else {
+            None
+        }
+    }
+
+    /// Whether the search starts elsewhere than the scenario's value.
+    pub fn clamped(&self) -> bool {
+        self.start != self.initial
+    }
+
+    fn bounds(&self) -> String {
+        format!("{}..{}", self.render(self.low), self.render(self.high))
+    }
 }
 
 /// Reads a parameter's current value from the scenario text and its bounds from `spec`.
@@ -706,6 +793,9 @@ pub fn fit_param(text: &str, spec: &str) -> Result<FitParam, String> {
     let v = item
         .as_value()
         .ok_or_else(|| format!("--fit {path}: not a single value"))?;
+    let mut bare = v.clone();
+    bare.decor_mut().clear();
+    let given = bare.to_string();
     let (initial, kind) = if let Some(i) = v.as_integer() {
         (i as f64, ValueKind::Integer)
     } else if let Some(f) = v.as_float() {
@@ -742,7 +832,9 @@ pub fn fit_param(text: &str, spec: &str) -> Result<FitParam, String> {
     }
     Ok(FitParam {
         path: path.to_string(),
-        initial: initial.clamp(low, high),
+        initial,
+        given,
+        start: initial.clamp(low, high),
         low,
         high,
         kind,
@@ -767,16 +859,29 @@ pub struct Problem<'a> {
 }
 
 impl Problem<'_> {
-    fn scenario(&self, run: &Run, x: &[f64]) -> Result<Scenario, String> {
+    /// The run's scenario, with the parameters at `x` (None: as the scenario gives them).
+    fn scenario(&self, run: &Run, x: Option<&[f64]>) -> Result<Scenario, String> {
         let mut o: Vec<String> = self.base.to_vec();
         o.extend(run.overrides.iter().cloned());
-        o.extend(self.params.iter().zip(x).map(|(p, v)| p.set(*v)));
+        if let Some(x) = x {
+            o.extend(self.params.iter().zip(x).map(|(p, v)| p.set(*v)));
+        }
         let t = scenario::apply_overrides(self.file, self.text, &o).map_err(|e| e.to_string())?;
         scenario::parse(self.file, &t).map_err(|e| e.to_string())
     }
 
     /// Each run's comparison at parameter values `x`.
     pub fn evaluate(&self, x: &[f64]) -> Result<Vec<Comparison>, String> {
+        self.evaluate_at(Some(x))
+    }
+
+    /// Each run's comparison with the scenario exactly as given: the reference a fit must
+    /// beat (its values may lie outside the bounds, or not be written back exactly).
+    pub fn evaluate_given(&self) -> Result<Vec<Comparison>, String> {
+        self.evaluate_at(None)
+    }
+
+    fn evaluate_at(&self, x: Option<&[f64]>) -> Result<Vec<Comparison>, String> {
         self.runs
             .par_iter()
             .map(|run| {
@@ -787,8 +892,7 @@ impl Problem<'_> {
                 };
                 let sim = simulate(&sc, &comp, 1);
                 let off = align(&sc, &run.series, &sim, self.offset);
-                compare(&run.series, &sim, off)
-                    .ok_or_else(|| format!("{}: no overlap with the simulation", run.series.file))
+                compare(&run.series, &sim, off).ok_or_else(|| no_overlap(&run.series, &sim, off))
             })
             .collect()
     }
@@ -828,7 +932,7 @@ impl argmin::core::CostFunction for Objective<'_, '_> {
 pub fn fit(problem: &Problem, max_evals: u64) -> anyhow::Result<Vec<f64>> {
     use argmin::core::{Executor, State};
     use argmin::solver::neldermead::NelderMead;
-    let u0: Vec<f64> = problem.params.iter().map(|p| p.initial.ln()).collect();
+    let u0: Vec<f64> = problem.params.iter().map(|p| p.start.ln()).collect();
     let mut simplex = vec![u0.clone()];
     for i in 0..u0.len() {
         let mut v = u0.clone();
@@ -870,9 +974,66 @@ fn parse_measured_spec(spec: &str) -> (PathBuf, Vec<String>) {
     }
 }
 
+/// What `calibrate` writes: the fit, or the scenario as given when no fit beats it.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The values written, one per parameter.
+    pub values: Vec<f64>,
+    /// The optimiser's best, one per parameter.
+    pub best: Vec<f64>,
+    /// Whether the scenario's values were kept: the optimiser's best fits no better.
+    pub kept_given: bool,
+    /// Each run's comparison with the scenario as given.
+    pub given: Vec<Comparison>,
+    /// Each run's comparison at the optimiser's best.
+    pub fitted: Vec<Comparison>,
+}
+
+impl Outcome {
+    /// The comparisons of what is written.
+    pub fn written(&self) -> &[Comparison] {
+        if self.kept_given {
+            &self.given
+        } else {
+            &self.fitted
+        }
+    }
+}
+
+/// Mean MAPE over the runs: the objective.
+pub fn mean_mape(cs: &[Comparison]) -> f64 {
+    cs.iter().map(|c| c.mape).sum::<f64>() / cs.len() as f64
+}
+
+/// Fits the parameters and decides what to write: the best fit when it beats the scenario
+/// exactly as given, else the scenario's own values. Errors: the scenario as given or the best
+/// fit cannot be compared with a run (exit 2: the recordings or alignment do not fit it), or
+/// the optimiser failed (exit 1).
+pub fn calibrate(problem: &Problem, max_evals: u64) -> Result<Outcome, Failure> {
+    let given = problem.evaluate_given().map_err(usage)?;
+    let best = fit(problem, max_evals).context("the optimiser failed")?;
+    let fitted = problem.evaluate(&best).map_err(usage)?;
+    // The search may start elsewhere than the scenario (a value outside the bounds, `0B` on a
+    // log scale), so its best can be worse than the scenario itself: never write that.
+    let kept_given = mean_mape(&fitted) >= mean_mape(&given);
+    let values = if kept_given {
+        problem.params.iter().map(|p| p.initial).collect()
+    } else {
+        best.clone()
+    };
+    Ok(Outcome {
+        values,
+        best,
+        kept_given,
+        given,
+        fitted,
+    })
+}
+
 pub fn cmd_calibrate(a: CalibrateArgs) -> Result<(), Failure> {
     let opts = a.input.read_options()?;
     let loaded = scenario::load(&a.scenario, &a.overrides)?;
+    crate::units::Family::of_scenario(&loaded.text).set();
     let file = a.scenario.display().to_string();
     let text = loaded.text.clone();
     let mut runs = vec![];
@@ -885,13 +1046,39 @@ pub fn cmd_calibrate(a: CalibrateArgs) -> Result<(), Failure> {
         pick_component(&sc, &a.input.component)?;
         runs.push(Run { series, overrides });
     }
-    let mut params = vec![];
+    let mut params: Vec<FitParam> = vec![];
     for f in &a.fit {
-        params.push(fit_param(&text, f).map_err(usage)?);
+        let p = fit_param(&text, f).map_err(usage)?;
+        if params.iter().any(|q| q.path == p.path) {
+            // The later one would silently override the earlier one's values.
+            return Err(usage(format!("--fit names {} twice", p.path)));
+        }
+        params.push(p);
     }
     if params.is_empty() {
         return Err(usage("--fit names no parameter"));
     }
+    // The folder is claimed before the fit: a refused --out costs nothing.
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| crate::cli::default_out(&a.scenario, "-calibrate", &a.overrides));
+    let measured_paths: Vec<PathBuf> = a
+        .measured
+        .iter()
+        .map(|s| parse_measured_spec(s).0)
+        .collect();
+    let mut inputs: Vec<&Path> = vec![&a.scenario];
+    inputs.extend(measured_paths.iter().map(PathBuf::as_path));
+    let mut od = crate::cli::claim(
+        &out,
+        &crate::outdir::Claim {
+            inputs: &inputs,
+            expected: &["calibrated.toml", "calibration.csv", "validation.csv"],
+            force: a.force,
+            ..crate::outdir::Claim::new("calibrate")
+        },
+    )?;
     let problem = Problem {
         text: &text,
         file: &file,
@@ -901,21 +1088,65 @@ pub fn cmd_calibrate(a: CalibrateArgs) -> Result<(), Failure> {
         component: a.input.component.clone(),
         offset: a.input.offset,
     };
-    let initial: Vec<f64> = params.iter().map(|p| p.initial).collect();
-    let before = problem.evaluate(&initial).map_err(usage)?;
+    for p in params.iter().filter(|p| p.clamped()) {
+        eprintln!(
+            "note: {}: the scenario's {} lies {} the bounds {}: the search starts at {}; the \
+             scenario as given stays the reference a fit must beat",
+            p.path,
+            p.given,
+            if p.initial < p.low { "below" } else { "above" },
+            p.bounds(),
+            p.render(p.start)
+        );
+    }
     eprintln!(
         "calibrating {} parameter(s) on {} run(s), at most {} simulations each...",
         params.len(),
         runs.len(),
         a.iterations
     );
-    let x = fit(&problem, a.iterations).context("the optimiser failed")?;
-    let after = problem.evaluate(&x).map_err(usage)?;
+    let outcome = calibrate(&problem, a.iterations)?;
+    let (mg, mf) = (mean_mape(&outcome.given), mean_mape(&outcome.fitted));
+    // A best on a bound: the bound, not the data, stopped the search.
+    let at_bound: Vec<Option<(&str, f64)>> = params
+        .iter()
+        .zip(&outcome.best)
+        .map(|(p, &x)| p.at_bound(x))
+        .collect();
+    for ((p, &x), b) in params.iter().zip(&outcome.best).zip(&at_bound) {
+        if let Some((side, bound)) = b {
+            eprintln!(
+                "warning: {}: the best fit {} sits at its {side} bound {}: the best value may lie \
+                 beyond it; widen the bounds (--fit {}=LOW..HIGH)",
+                p.path,
+                p.render(x),
+                p.render(*bound),
+                p.path
+            );
+        }
+    }
+    if outcome.kept_given {
+        eprintln!(
+            "warning: the best fit within the bounds (mean MAPE {:.2}%) is no better than the \
+             scenario as given ({:.2}%): kept the scenario's values; calibrated.toml is the \
+             scenario unchanged",
+            mf * 100.0,
+            mg * 100.0
+        );
+    }
 
-    // The fitted scenario: the file with the fitted values, and a header saying so.
-    let sets: Vec<String> = params.iter().zip(&x).map(|(p, v)| p.set(*v)).collect();
-    let fitted = scenario::apply_overrides(&file, &text, &sets)?;
-    let mean = |cs: &[Comparison]| cs.iter().map(|c| c.mape).sum::<f64>() / cs.len() as f64;
+    // The written scenario: the file with the fitted values (or as given), and a header saying
+    // so.
+    let fitted = if outcome.kept_given {
+        text.clone()
+    } else {
+        let sets: Vec<String> = params
+            .iter()
+            .zip(&outcome.values)
+            .map(|(p, v)| p.set(*v))
+            .collect();
+        scenario::apply_overrides(&file, &text, &sets)?
+    };
     let mut header = format!(
         "# calibrated by `tracesim calibrate` (tracesim {}) from {} against {} measured run(s):\n",
         env!("CARGO_PKG_VERSION"),
@@ -929,21 +1160,40 @@ pub fn cmd_calibrate(a: CalibrateArgs) -> Result<(), Failure> {
             r.overrides.join("; ")
         ));
     }
-    for (p, v) in params.iter().zip(&x) {
+    for ((p, &x), b) in params.iter().zip(&outcome.best).zip(&at_bound) {
+        let on_bound = b.map_or(String::new(), |(side, _)| format!(", at its {side} bound"));
+        if outcome.kept_given {
+            header.push_str(&format!(
+                "#   {} = {} (kept as given; the best fit within {} was {}{on_bound})\n",
+                p.path,
+                p.given,
+                p.bounds(),
+                p.render(x)
+            ));
+        } else {
+            header.push_str(&format!(
+                "#   {} = {} (was {}, bounds {}{on_bound})\n",
+                p.path,
+                p.render(x),
+                p.given,
+                p.bounds()
+            ));
+        }
+    }
+    if outcome.kept_given {
         header.push_str(&format!(
-            "#   {} = {} (was {}, bounds {}..{})\n",
-            p.path,
-            p.render(*v),
-            p.render(p.initial),
-            p.render(p.low),
-            p.render(p.high)
+            "#   mean MAPE {:.2}% as given; the best fit's {:.2}% is no better, so the values are kept\n\n",
+            mg * 100.0,
+            mf * 100.0
+        ));
+    } else {
+        header.push_str(&format!(
+            "#   mean MAPE {:.2}% -> {:.2}%\n\n",
+            mg * 100.0,
+            mf * 100.0
         ));
     }
-    header.push_str(&format!(
-        "#   mean MAPE {:.2}% -> {:.2}%\n\n",
-        mean(&before) * 100.0,
-        mean(&after) * 100.0
-    ));
+    let (before, after) = (&outcome.given, outcome.written().to_vec());
     let mut rows = vec![];
     for (b, c) in before.iter().zip(&after) {
         let mut r = summary_row(c);
@@ -954,41 +1204,53 @@ pub fn cmd_calibrate(a: CalibrateArgs) -> Result<(), Failure> {
     let mut h: Vec<String> = SUMMARY_HEADER.map(String::from).to_vec();
     h.insert(1, "mape_before".into());
     h.insert(2, "peak_error_before".into());
-    let out = a
-        .out
-        .clone()
-        .unwrap_or_else(|| crate::cli::default_out(&a.scenario, "calibrate"));
     let csv = crate::output::csv_bytes(&h, rows.into_iter())?;
     let mut curves = vec![];
     for c in &after {
         curves.extend(curve_rows(c));
     }
     let curve = crate::output::csv_bytes(&CURVE_HEADER.map(String::from), curves.into_iter())?;
-    crate::output::write_folder(
-        &out,
-        &[
-            ("calibrated.toml", format!("{header}{fitted}").into_bytes()),
-            ("calibration.csv", csv),
-            ("validation.csv", curve),
-        ],
+    od.put(
+        "calibrate",
+        "calibrated.toml",
+        format!("{header}{fitted}").as_bytes(),
     )?;
-    for (p, v) in params.iter().zip(&x) {
-        println!(
-            "  {} = {}  (was {})",
-            p.path,
-            p.render(*v),
-            p.render(p.initial)
-        );
+    od.put("calibrate", "calibration.csv", &csv)?;
+    od.put("calibrate", "validation.csv", &curve)?;
+    od.commit(crate::outdir::Scope::All)?;
+    for (p, &x) in params.iter().zip(&outcome.best) {
+        if outcome.kept_given {
+            println!(
+                "  {} = {}  (kept as given: the best fit within {}, {}, is no better)",
+                p.path,
+                p.given,
+                p.bounds(),
+                p.render(x)
+            );
+        } else {
+            println!("  {} = {}  (was {})", p.path, p.render(x), p.given);
+        }
     }
-    for (b, c) in before.iter().zip(&after) {
-        println!(
-            "  {}: MAPE {:.1}% -> {:.1}%, peak error {:+.1}%, plateau {:+.1} s",
-            c.file,
-            b.mape * 100.0,
-            c.mape * 100.0,
-            c.peak_error() * 100.0,
-            c.plateau_simulated - c.plateau_measured
-        );
+    for (b, c) in outcome.given.iter().zip(&outcome.fitted) {
+        if outcome.kept_given {
+            println!(
+                "  {}: MAPE {:.1}% as given (the best fit {:.1}%), peak error {:+.1}%, plateau {:+.1} s",
+                c.file,
+                b.mape * 100.0,
+                c.mape * 100.0,
+                b.peak_error() * 100.0,
+                b.plateau_simulated - b.plateau_measured
+            );
+        } else {
+            println!(
+                "  {}: MAPE {:.1}% -> {:.1}%, peak error {:+.1}%, plateau {:+.1} s",
+                c.file,
+                b.mape * 100.0,
+                c.mape * 100.0,
+                c.peak_error() * 100.0,
+                c.plateau_simulated - c.plateau_measured
+            );
+        }
     }
     println!(
         "  wrote {}/{{calibrated.toml, calibration.csv, validation.csv}}",
@@ -1042,6 +1304,7 @@ mod tests {
             t: t.to_vec(),
             bytes: vec![v; t.len()],
             first_drop: drop,
+            merged: 0,
         }
     }
 
@@ -1068,5 +1331,37 @@ mod tests {
         assert_eq!(cs[0].inside_band, 1.0);
         let low = compare(&rec("d", &all, 5.0, None), &sim, 0.0).unwrap();
         assert_eq!(low.inside_band, 0.0);
+    }
+
+    /// Regression (issue 25): the value reported as the start was the clamped one (`"100B"`
+    /// for a file's `"0B"`). The parameter keeps the scenario's value and text; the search
+    /// starts clamped into the bounds.
+    #[test]
+    fn a_fit_parameter_keeps_the_scenarios_value_and_starts_inside_the_bounds() {
+        let text = "[tracer.memory]\nspan_fixed = \"0B\"   # none\nqueue_slot = \"360B\"\n";
+        let p = fit_param(text, "tracer.memory.span_fixed=100B..10KiB").unwrap();
+        assert_eq!((p.initial, p.start), (0.0, 100.0));
+        assert_eq!(p.given, "\"0B\"");
+        assert!(p.clamped());
+        assert_eq!(p.bounds(), "\"100B\"..\"10240B\"");
+        let q = fit_param(text, "tracer.memory.queue_slot").unwrap();
+        assert_eq!(
+            (q.initial, q.start, q.low, q.high),
+            (360.0, 360.0, 36.0, 3600.0)
+        );
+        assert!(!q.clamped());
+        let high = fit_param(text, "tracer.memory.queue_slot=1B..100B").unwrap();
+        assert_eq!(high.start, 100.0);
+    }
+
+    #[test]
+    fn a_value_near_a_bound_is_on_it() {
+        let text = "[tracer.memory]\nqueue_slot = \"360B\"\n";
+        let p = fit_param(text, "tracer.memory.queue_slot=100B..1000B").unwrap();
+        assert_eq!(p.at_bound(100.0), Some(("lower", 100.0)));
+        assert_eq!(p.at_bound(100.9), Some(("lower", 100.0)));
+        assert_eq!(p.at_bound(102.0), None);
+        assert_eq!(p.at_bound(500.0), None);
+        assert_eq!(p.at_bound(995.0), Some(("upper", 1000.0)));
     }
 }

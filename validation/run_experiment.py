@@ -49,6 +49,8 @@ def run(name, cfg, port, out_name=None):
     s = subprocess.Popen(sink)
     time.sleep(1.0)  # the sink listens before the program starts (both clocks start together)
     t0 = time.time()
+    if os.path.exists(out):  # a rerun replaces its own recording (tracesim measure never does)
+        os.remove(out)
     subprocess.run([TRACESIM, "measure", "--interval", "100ms", "--out", out, "--"] + harness, check=True)
     wall = time.time() - t0
     s.kill()

@@ -2,9 +2,15 @@
 //! `[collector]` scenario.
 //!
 //! Jaeger v1 reads every flag also from the environment, the name upper-cased with `.` and
-//! `-` turned into `_` (viper's `SetEnvKeyReplacer` in cmd/internal/flags): so
+//! `-` turned into `_` (viper's `SetEnvKeyReplacer` in pkg/config/config.go): so
 //! `--collector.queue-size-memory=80` and `COLLECTOR_QUEUE_SIZE_MEMORY=80` are one setting.
 //! A flag given on the command line wins over the environment, as in viper.
+//!
+//! Every setting must be one that a Jaeger v1 collector has: [`jaeger_flags`], the flags of
+//! jaeger-collector 1.13 to 1.76 and the variables it reads. Anything else is an error with
+//! a suggestion (`--collector.queue-sise`: did you mean --collector.queue-size?), as
+//! jaeger-collector itself refuses an unknown flag; with `--allow-unknown` (a custom build, an
+//! environment shared with other programs) it is listed as not modelled instead.
 //!
 //! Mapped (defaults from `../shared/reference/pipeline-mechanics.md` §1.1 and the source):
 //! `--collector.queue-size` (2000), `--collector.queue-size-memory` (MiB, 0 = off),
@@ -13,8 +19,11 @@
 //! `--es.bulk.actions` (1000), `--es.bulk.size` (5,000,000 bytes), `--es.bulk.workers` (1),
 //! `--es.bulk.flush-interval` (200ms), `--es.timeout` (0 = none). The rest of the collector
 //! (struct sizes, GC, restarts) starts from models/jaeger-collector-es-outage.toml, the
-//! project's structural model. Other flags are listed as not modelled.
+//! project's structural model. Other real settings are listed as not modelled, with why
+//! when it is known: a flag of a storage or sampling the collector does not use, a flag of
+//! jaeger-all-in-one, a setting overridden by another.
 
+use super::jaeger_flags::{self, Env, EnvVar, Flag, Group, Kind};
 use super::otelcol::parse_go_duration;
 use super::{
     ImportError, Imported, Options, Origin, Toml, WorkloadDefaults, dur, q, size, write_meta,
@@ -58,7 +67,7 @@ const KNOWN: [(&str, Ty); 9] = [
 
 /// The environment variable Jaeger reads for a flag.
 pub fn env_name(flag: &str) -> String {
-    flag.to_uppercase().replace(['.', '-'], "_")
+    jaeger_flags::env_name(flag)
 }
 
 fn cmd_err(key: &str, msg: impl Into<String>) -> ImportError {
@@ -70,8 +79,33 @@ fn cmd_err(key: &str, msg: impl Into<String>) -> ImportError {
     }
 }
 
-/// Parses command-line settings: `--flag=value`, `--flag value`, and `VAR=VALUE`.
+/// One of tracesim's own options, recognised among the collector settings.
+#[derive(Clone, Debug)]
+pub struct OwnOption {
+    /// Without the leading `--`.
+    pub long: String,
+    /// `--out FILE`: the next word is its value unless written `--out=FILE`.
+    pub takes_value: bool,
+}
+
+/// Parses command-line settings, `--flag=value`, `--flag value` and `VAR=VALUE`, as
+/// jaeger-collector's pflag does: a boolean flag ([`jaeger_flags::Kind::Bool`]) takes a value
+/// only after `=`. `--` is skipped.
 pub fn parse_args(args: &[String]) -> Result<Vec<Setting>, ImportError> {
+    split_args(args, &[]).map(|(_, s)| s)
+}
+
+/// Splits a command line into tracesim's own options `own` (returned as the words given, for
+/// clap to parse) and Jaeger settings ([`parse_args`]), wherever each stands: before or after
+/// `--`, between collector flags, as `--out s.toml` or `--out=s.toml`. No Jaeger v1 collector
+/// flag has the name of one of ours (a test checks [`jaeger_flags::FLAGS`] for it), so a word
+/// is never both, except `--help`, which is refused: jaeger-collector's prints its help and is
+/// not a setting, and tracesim's help is asked before the collector flags.
+pub fn split_args(
+    args: &[String],
+    own: &[OwnOption],
+) -> Result<(Vec<String>, Vec<Setting>), ImportError> {
+    let mut mine = vec![];
     let mut out = vec![];
     let mut i = 0;
     while i < args.len() {
@@ -80,33 +114,75 @@ pub fn parse_args(args: &[String]) -> Result<Vec<Setting>, ImportError> {
         if a == "--" {
             continue;
         }
-        if let Some(f) = a.strip_prefix("--").or_else(|| a.strip_prefix('-')) {
-            let (name, value) = match f.split_once('=') {
-                Some((n, v)) => (n.to_string(), v.to_string()),
-                None => {
-                    let next = args
-                        .get(i)
-                        .filter(|n| !n.starts_with('-') && !is_env_form(n));
-                    match next {
-                        Some(v) => {
-                            i += 1;
-                            (f.to_string(), v.clone())
-                        }
-                        // A flag without a value is a boolean switch, unless import needs
-                        // its value.
-                        None if KNOWN.iter().any(|(k, _)| *k == f) => {
-                            return Err(cmd_err(
-                                &format!("--{f}"),
-                                "has no value: write --flag=value",
-                            ));
-                        }
-                        None => (f.to_string(), "true".to_string()),
-                    }
-                }
+        if a == "-h" || a == "--help" || a.starts_with("--help=") {
+            return Err(cmd_err(
+                a,
+                "jaeger-collector's --help prints its help and is not a setting; for \
+                 tracesim's help, run `tracesim import jaeger --help`",
+            ));
+        }
+        if let Some(f) = a.strip_prefix("--") {
+            let (name, inline) = match f.split_once('=') {
+                Some((n, v)) => (n, Some(v)),
+                None => (f, None),
             };
             if name.is_empty() {
                 return Err(cmd_err(a, "an empty flag name"));
             }
+            if let Some(o) = own.iter().find(|o| o.long == name) {
+                mine.push(a.clone());
+                // A value that starts with `-` is left to clap, which refuses it as clap
+                // does before `--`; `-` alone is a value (`--out -`: stdout).
+                if o.takes_value && inline.is_none() {
+                    if let Some(v) = args.get(i).filter(|v| *v == "-" || !v.starts_with('-')) {
+                        mine.push(v.clone());
+                        i += 1;
+                    }
+                }
+                continue;
+            }
+            let value = match (inline, jaeger_flags::flag(name).map(|f| f.kind)) {
+                (Some(v), _) => v.to_string(),
+                (None, Some(Kind::Bool)) => {
+                    if let Some(v) = args.get(i).filter(|v| *v == "true" || *v == "false") {
+                        return Err(cmd_err(
+                            &format!("--{name}"),
+                            format!(
+                                "a boolean flag takes its value after `=`: write \
+                                 --{name}={v} (jaeger-collector reads `--{name} {v}` as \
+                                 --{name} and a stray `{v}`)"
+                            ),
+                        ));
+                    }
+                    "true".to_string()
+                }
+                // pflag takes the next word whatever it is; a word that starts with `-` is
+                // refused rather than guessed (`--es.password --out s.toml`).
+                (None, Some(Kind::Value)) => match args.get(i) {
+                    Some(v) if !v.starts_with('-') => {
+                        i += 1;
+                        v.clone()
+                    }
+                    _ => {
+                        return Err(cmd_err(
+                            &format!("--{name}"),
+                            "has no value: write --flag=value",
+                        ));
+                    }
+                },
+                // Not a flag of Jaeger (an error or, with --allow-unknown, a note, in
+                // import_jaeger): whether it takes a value is a guess.
+                (None, None) => match args
+                    .get(i)
+                    .filter(|n| !n.starts_with('-') && !is_env_form(n))
+                {
+                    Some(v) => {
+                        i += 1;
+                        v.clone()
+                    }
+                    None => "true".to_string(),
+                },
+            };
             out.push(Setting {
                 file: CMDLINE.into(),
                 line: None,
@@ -114,6 +190,23 @@ pub fn parse_args(args: &[String]) -> Result<Vec<Setting>, ImportError> {
                 value,
                 is_flag: true,
             });
+        } else if a.len() > 1 && a.starts_with('-') {
+            let name = a[1..].split('=').next().unwrap_or_default();
+            return Err(cmd_err(
+                a,
+                format!(
+                    "one dash: Jaeger's flags and tracesim's options take two (--{name}); \
+                     jaeger-collector reads `-{name}` as one-letter flags"
+                ),
+            ));
+        } else if let Some((k, v)) = a
+            .split_once('=')
+            .filter(|(k, _)| jaeger_flags::flag(k).is_some() || own.iter().any(|o| o.long == *k))
+        {
+            return Err(cmd_err(
+                a,
+                format!("a flag without its dashes: write --{k}={v}"),
+            ));
         } else if let Some((k, v)) = a.split_once('=').filter(|_| is_env_form(a)) {
             out.push(Setting {
                 file: CMDLINE.into(),
@@ -130,7 +223,7 @@ pub fn parse_args(args: &[String]) -> Result<Vec<Setting>, ImportError> {
             ));
         }
     }
-    Ok(out)
+    Ok((mine, out))
 }
 
 fn is_env_form(s: &str) -> bool {
@@ -224,38 +317,177 @@ impl Got<'_> {
     }
 }
 
+/// What a setting is to a Jaeger v1 collector ([`jaeger_flags`]); `None`: nothing.
+#[derive(Clone, Copy)]
+enum Real {
+    Flag(&'static Flag),
+    EnvOnly(&'static EnvVar),
+    /// The Go runtime's variable, and the scenario field that models it ("" for none).
+    GoRuntime(&'static str),
+}
+
+fn resolve(s: &Setting) -> Option<Real> {
+    if s.is_flag {
+        return jaeger_flags::flag(s.key.trim_start_matches('-')).map(Real::Flag);
+    }
+    jaeger_flags::env(&s.key).map(|e| match e {
+        Env::Flag(f) => Real::Flag(f),
+        Env::Only(v) => Real::EnvOnly(v),
+        Env::GoRuntime(_, field) => Real::GoRuntime(field),
+    })
+}
+
+/// `command line` or `file:line`, for notes.
+fn where_(s: &Setting) -> String {
+    match s.line {
+        Some(l) => format!("{}:{l}", s.file),
+        None => s.file.clone(),
+    }
+}
+
+/// A setting that no Jaeger v1 collector has: an error with a suggestion, or with
+/// `--allow-unknown` (a custom build, or an environment with other programs' variables) one
+/// more note.
+fn unknown(s: &Setting, allow_unknown: bool, notes: &mut Vec<String>) -> Result<(), ImportError> {
+    let releases = format!(
+        "jaeger-collector 1.{} to 1.{}",
+        jaeger_flags::FIRST,
+        jaeger_flags::LAST
+    );
+    let (what, taken, hint) = if s.is_flag {
+        let name = s.key.trim_start_matches('-');
+        (
+            format!("not a flag of {releases}"),
+            "a custom build's own",
+            jaeger_flags::suggest_flag(name).map(|f| format!("did you mean --{f}?")),
+        )
+    } else {
+        (
+            format!("not a variable that {releases} reads"),
+            "another program's or a custom build's",
+            jaeger_flags::suggest_env(&s.key).map(|e| format!("did you mean {e}?")),
+        )
+    };
+    if allow_unknown {
+        notes.push(format!(
+            "{}={} ({}): {what}; taken as {taken} (--allow-unknown), not modelled",
+            s.key,
+            s.value,
+            where_(s)
+        ));
+        return Ok(());
+    }
+    // Why it matters: jaeger-collector refuses an unknown flag (pflag), so it never ran with
+    // it; it ignores an unknown variable, so it ran with the default, not what was meant.
+    let what = if s.is_flag {
+        format!("{what}, which refuses it")
+    } else {
+        format!("{what} (it ignores such variables, so it ran with the default)")
+    };
+    let hint = hint.unwrap_or_else(|| {
+        "for a custom build's own settings, or other programs' variables, use --allow-unknown"
+            .to_string()
+    });
+    Err(ImportError {
+        file: s.file.clone(),
+        line: s.line,
+        key: s.key.clone(),
+        message: format!("unknown setting: {what}; {hint}"),
+    })
+}
+
+/// The storage a `SPAN_STORAGE_TYPE` or `SAMPLING_STORAGE_TYPE` value names, as
+/// [`Group::Storage`] names it (opensearch uses the Elasticsearch factory and its `es.`
+/// flags, plugin/storage/factory.go; `grpc-plugin` became `grpc` in 1.58).
+fn storage_group(t: &str) -> &str {
+    match t {
+        "opensearch" => "elasticsearch",
+        "grpc-plugin" => "grpc",
+        other => other,
+    }
+}
+
+/// What the collector runs with, for the notes on settings of another storage or sampling.
+struct InUse<'a> {
+    /// `SPAN_STORAGE_TYPE`, the first one modelled.
+    storages: &'a [String],
+    /// `SAMPLING_STORAGE_TYPE` (adaptive sampling only).
+    sampling_storage: Option<String>,
+    /// `file` or `adaptive`.
+    sampling: String,
+}
+
+impl InUse<'_> {
+    /// Why a flag of a storage or a sampling does not reach the scenario, if it does not.
+    fn note(&self, f: &Flag) -> Option<String> {
+        let primary = self
+            .storages
+            .first()
+            .map(String::as_str)
+            .unwrap_or_default();
+        match f.group {
+            Group::Storage(g) if storage_group(primary) == g => None,
+            Group::Storage(g)
+                if self.storages.iter().any(|t| storage_group(t) == g)
+                    || self.sampling_storage.as_deref().map(storage_group) == Some(g) =>
+            {
+                Some(format!(
+                    "a setting of {g} storage, not modelled (only the first storage, \
+                     `{primary}`, is)"
+                ))
+            }
+            Group::Storage(g) => Some(format!(
+                "a setting of {g} storage, unused with `{primary}` storage (jaeger-collector \
+                 defines only the flags of its storages)"
+            )),
+            Group::Sampling(g) if g != self.sampling => Some(format!(
+                "a setting of {g} sampling, unused with `{}` sampling (SAMPLING_CONFIG_TYPE)",
+                self.sampling
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// The last value of an environment-only variable.
+fn env_value<'a>(settings: &'a [Setting], name: &str) -> Option<&'a str> {
+    settings
+        .iter()
+        .rev()
+        .find(|s| !s.is_flag && s.key == name)
+        .map(|s| s.value.trim())
+}
+
 /// Imports Jaeger v1 collector settings (flags and environment, in the order given; a flag
-/// wins over an environment variable, a later one over an earlier one of its kind).
+/// wins over an environment variable, a later one over an earlier one of its kind, except
+/// that `SPAN_STORAGE_TYPE` wins over the deprecated `--span-storage.type`, which Jaeger reads
+/// only when the variable is unset: plugin/storage/factory_config.go
+/// `FactoryConfigFromEnvAndCLI`). Every setting must be one a Jaeger v1 collector has
+/// ([`jaeger_flags`]); with `o.allow_unknown`, others are listed as not modelled.
 pub fn import_jaeger(settings: &[Setting], o: &Options) -> Result<Imported, ImportError> {
     let mut notes = vec![];
-    // Resolve each known flag: flags first, then the environment.
+    let real: Vec<Option<Real>> = settings.iter().map(resolve).collect();
+    // A setting Jaeger does not have is refused before anything else is read.
+    if !o.allow_unknown {
+        for (s, r) in settings.iter().zip(&real) {
+            if r.is_none() {
+                unknown(s, false, &mut notes)?;
+            }
+        }
+    }
+    // Resolve each mapped flag.
     let mut known: Vec<(&str, Ty, Option<&Setting>)> =
         KNOWN.iter().map(|(k, t)| (*k, *t, None)).collect();
-    for s in settings {
-        let flag = if s.is_flag {
-            s.key.trim_start_matches('-').to_string()
-        } else {
-            match KNOWN.iter().find(|(k, _)| env_name(k) == s.key) {
-                Some((k, _)) => k.to_string(),
-                None => String::new(),
-            }
-        };
-        match known.iter_mut().find(|(k, _, _)| *k == flag) {
-            Some(slot) => {
-                let replace = match slot.2 {
-                    None => true,
-                    Some(prev) => s.is_flag || !prev.is_flag,
-                };
-                if replace {
-                    slot.2 = Some(s);
-                }
-            }
-            None => {
-                let where_ = match s.line {
-                    Some(l) => format!("{}:{l}", s.file),
-                    None => s.file.clone(),
-                };
-                notes.push(format!("{}={} ({where_}): not modelled", s.key, s.value));
+    for (s, r) in settings.iter().zip(&real) {
+        let Some(Real::Flag(f)) = r else { continue };
+        if let Some(slot) = known.iter_mut().find(|(k, _, _)| *k == f.name) {
+            let wins = match slot.2 {
+                None => true,
+                Some(prev) if f.name == "span-storage.type" => !s.is_flag || prev.is_flag,
+                Some(prev) => s.is_flag || !prev.is_flag,
+            };
+            if wins {
+                slot.2 = Some(s);
             }
         }
     }
@@ -305,26 +537,88 @@ pub fn import_jaeger(settings: &[Setting], o: &Options) -> Result<Imported, Impo
             )));
         }
     };
+    // Sampling: SAMPLING_CONFIG_TYPE, else the deprecated SAMPLING_TYPE (`static` = file),
+    // else file (plugin/sampling/strategystore/factory_config.go, v1.27.0).
+    let sampling = match env_value(settings, "SAMPLING_CONFIG_TYPE")
+        .filter(|v| !v.is_empty())
+        .or_else(|| env_value(settings, "SAMPLING_TYPE").filter(|v| !v.is_empty()))
+    {
+        Some("static") | None => "file".to_string(),
+        Some(v) => v.to_string(),
+    };
+    let in_use = InUse {
+        storages: &storage_types,
+        sampling_storage: env_value(settings, "SAMPLING_STORAGE_TYPE")
+            .filter(|_| sampling == "adaptive")
+            .map(str::to_lowercase),
+        sampling,
+    };
+
+    // Every setting that does not reach the scenario says why, in the order given.
+    for (s, r) in settings.iter().zip(&real) {
+        let head = format!("{}={} ({})", s.key, s.value, where_(s));
+        let Some(r) = r else {
+            unknown(s, true, &mut notes)?;
+            continue;
+        };
+        let why = match r {
+            Real::Flag(f) => {
+                let slot = known.iter().find(|(k, _, _)| *k == f.name);
+                match slot {
+                    Some((_, _, Some(w))) if !std::ptr::eq(*w, s) => {
+                        let rule = if f.name == "span-storage.type" && w.is_flag == s.is_flag {
+                            "the later one wins"
+                        } else if f.name == "span-storage.type" {
+                            "Jaeger reads --span-storage.type only when SPAN_STORAGE_TYPE is unset"
+                        } else if w.is_flag && !s.is_flag {
+                            "a flag wins over its variable"
+                        } else {
+                            "the later one wins"
+                        };
+                        Some(format!(
+                            "overridden by {}={} ({}): {rule}",
+                            w.key,
+                            w.value,
+                            where_(w)
+                        ))
+                    }
+                    Some(_) => in_use.note(f),
+                    None if f.name == "config-file" => Some(
+                        "the settings in that file are not read: give them as flags or with \
+                         --env-file"
+                            .to_string(),
+                    ),
+                    None => Some(match (in_use.note(f), f.group) {
+                        (Some(n), _) => n,
+                        (None, Group::AllInOne) => {
+                            "a flag of jaeger-all-in-one (its agent or query), not of \
+                             jaeger-collector; not modelled"
+                                .to_string()
+                        }
+                        // A removed flag says so: the release the config came from.
+                        (None, _) if f.until < jaeger_flags::LAST => format!(
+                            "not modelled (a flag of {})",
+                            jaeger_flags::releases(f.since, f.until)
+                        ),
+                        (None, _) => "not modelled".to_string(),
+                    }),
+                }
+            }
+            // SPAN_STORAGE_TYPE is the variable of --span-storage.type, a flag above.
+            Real::EnvOnly(v) => Some(format!("not modelled ({})", v.what)),
+            Real::GoRuntime("") => Some("the Go runtime's, not modelled".to_string()),
+            Real::GoRuntime(field) => Some(format!(
+                "the Go runtime's, not read by the import: set `{field}` in the scenario"
+            )),
+        };
+        if let Some(why) = why {
+            notes.push(format!("{head}: {why}"));
+        }
+    }
     for extra in storage_types.iter().skip(1) {
         notes.push(format!(
             "span-storage.type `{extra}`: only the first storage (`{primary}`) is modelled"
         ));
-    }
-    if !es {
-        for k in [
-            "es.bulk.actions",
-            "es.bulk.size",
-            "es.bulk.workers",
-            "es.bulk.flush-interval",
-            "es.timeout",
-        ] {
-            if let Some(g) = get(k) {
-                notes.push(format!(
-                    "{}={}: an Elasticsearch setting, unused with `{primary}` storage",
-                    g.s.key, g.s.value
-                ));
-            }
-        }
     }
 
     let mut t = Toml::default();
@@ -688,5 +982,73 @@ mod tests {
         );
         assert_eq!(f[1].value, "2");
         assert_eq!(parse_env_file("e.env", "oops\n").unwrap_err().line, Some(1));
+    }
+
+    #[test]
+    fn mapped_flags_are_real() {
+        for (k, _) in KNOWN {
+            let f = jaeger_flags::flag(k).unwrap_or_else(|| panic!("{k}"));
+            assert_eq!(f.kind, Kind::Value, "{k}");
+        }
+    }
+
+    fn words(w: &[&str]) -> Vec<String> {
+        w.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn own_options_split_out_anywhere() {
+        let own = [
+            OwnOption {
+                long: "out".into(),
+                takes_value: true,
+            },
+            OwnOption {
+                long: "no-outage".into(),
+                takes_value: false,
+            },
+        ];
+        let (mine, s) = split_args(
+            &words(&[
+                "--collector.queue-size=5",
+                "--out",
+                "s.toml",
+                "--",
+                "--no-outage",
+                "--es.sniffer",
+                "COLLECTOR_NUM_WORKERS=3",
+                "--out=-",
+            ]),
+            &own,
+        )
+        .unwrap();
+        assert_eq!(mine, words(&["--out", "s.toml", "--no-outage", "--out=-"]));
+        let keys: Vec<(&str, &str)> = s
+            .iter()
+            .map(|s| (s.key.as_str(), s.value.as_str()))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("--collector.queue-size", "5"),
+                ("--es.sniffer", "true"),
+                ("COLLECTOR_NUM_WORKERS", "3")
+            ]
+        );
+        // A value flag takes the next word as pflag does, even VAR=VALUE-like; a bool never.
+        let s = parse_args(&words(&["--collector.tags", "a=b"])).unwrap();
+        assert_eq!((s.len(), s[0].value.as_str()), (1, "a=b"));
+        for bad in [
+            &["--es.sniffer", "false"][..],
+            &["--help"],
+            &["-h"],
+            &["-collector.queue-size=5"],
+            &["collector.queue-size=5"],
+            &["--collector.tags", "--out"],
+        ] {
+            assert!(split_args(&words(bad), &own).is_err(), "{bad:?}");
+        }
+        let e = split_args(&words(&["out=s.toml"]), &own).unwrap_err();
+        assert!(e.message.contains("--out=s.toml"), "{e}");
     }
 }

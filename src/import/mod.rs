@@ -10,12 +10,14 @@
 //! lists them on stderr. Components the simulator does not model are listed in a "Not
 //! modelled" comment block and on stderr, never dropped silently; a component type that does
 //! not exist at all ([`catalogue`]: the collector core, contrib and Jaeger v2) is an error, or
-//! with `--allow-unknown` (a custom build) one more not-modelled entry. The text is checked with the
-//! scenario loader before anything is written: an import either gives a scenario that
-//! `tracesim run` accepts, or an error naming the file, the line and the key.
+//! with `--allow-unknown` (a custom build) one more not-modelled entry; so is a Jaeger v1
+//! flag or variable that no collector release has ([`jaeger_flags`]). The text is checked
+//! with the scenario loader before anything is written: an import either gives a scenario
+//! that `tracesim run` accepts, or an error naming the file, the line and the key.
 
 pub mod catalogue;
 pub mod jaeger;
+pub mod jaeger_flags;
 pub mod otelcol;
 mod yaml;
 
@@ -80,8 +82,9 @@ pub struct Options {
     pub pipeline: Option<String>,
     /// Values for `${env:NAME}` references (`otelcol` only).
     pub env: Vec<(String, String)>,
-    /// Component types missing from [`catalogue`] are listed as not modelled rather than
-    /// refused (`otelcol` only; for custom builds).
+    /// Component types missing from [`catalogue`] (`otelcol`), or settings missing from
+    /// [`jaeger_flags`] (`jaeger`), are listed as not modelled rather than refused (custom
+    /// builds).
     pub allow_unknown: bool,
 }
 
@@ -443,14 +446,41 @@ pub(crate) fn write_outage(t: &mut Toml, o: &Options) {
 
 const IMPORT_HELP: &str = "\
 Examples:
-  tracesim import otelcol otel-collector.yaml --out my-collector.toml
-  tracesim import otelcol config.yaml --pipeline traces/2 --rate 3.5k/s --memory-limit 2GiB --version 0.120.0
+  tracesim import otelcol examples/otel-collector.yaml --out my-collector.toml
+  tracesim import otelcol examples/otel-collector.yaml --pipeline traces --rate 3.5k/s --memory-limit 2GiB --version 0.120.0
   tracesim import jaeger --out jaeger.toml -- --collector.queue-size-memory=80 --collector.num-workers=50
   tracesim import jaeger COLLECTOR_QUEUE_SIZE=2000 SPAN_STORAGE_TYPE=elasticsearch
-  tracesim import jaeger --env-file collector.env --memory-limit 250MiB
+  tracesim import jaeger --env-file examples/jaeger-collector.env --memory-limit 250MiB
 
-The scenario is written to --out (atomically) or to stdout; stderr lists the values that are
-defaults to check and what the simulator does not model. Run it with `tracesim run FILE`.";
+The scenario is written to --out or to stdout; stderr lists the values that are defaults to
+check and what the simulator does not model. Run it with `tracesim run FILE`. --out writes a
+new file, or replaces one that tracesim wrote and nobody edited since (never a file of
+yours).";
+
+const JAEGER_HELP: &str = "\
+Examples:
+  tracesim import jaeger --out jaeger.toml -- --collector.queue-size-memory=80 --collector.num-workers=50
+  tracesim import jaeger --collector.queue-size=5 --out s.toml
+  tracesim import jaeger COLLECTOR_QUEUE_SIZE=2000 SPAN_STORAGE_TYPE=elasticsearch
+  tracesim import jaeger --env-file examples/jaeger-collector.env --memory-limit 250MiB
+
+tracesim's own options (those above) are recognised anywhere on the line: before or after
+`--`, between collector flags, as `--out s.toml` or `--out=s.toml`. No Jaeger v1 collector
+flag has one of their names, so `--` is optional; everything else is a collector flag or a
+VAR=VALUE variable. `--help` among the collector flags is refused (jaeger-collector's own
+--help is not a setting).
+
+Every flag must be one of jaeger-collector 1.13 to 1.76 (removed ones included), and every
+variable one it reads (a flag's name upper-cased, `.` and `-` as `_`, or SPAN_STORAGE_TYPE,
+SAMPLING_CONFIG_TYPE, ...): a typo is an error with a suggestion, and --allow-unknown lists
+unknown ones as not modelled instead. Real settings the simulator does not model are listed
+as not modelled. As in Jaeger, a flag wins over its variable, except --span-storage.type
+(SPAN_STORAGE_TYPE wins). A boolean flag takes its value after `=` (--es.sniffer=false).
+
+The scenario is written to --out or to stdout; stderr lists the values that are defaults to
+check and what the simulator does not model. Run it with `tracesim run FILE`. --out writes a
+new file, or replaces one that tracesim wrote and nobody edited since (never a file of
+yours).";
 
 #[derive(Args, Debug)]
 #[command(after_help = IMPORT_HELP)]
@@ -464,8 +494,8 @@ pub enum ImportSource {
     /// An OpenTelemetry Collector (or Jaeger v2) YAML config: its traces pipeline
     #[command(after_help = IMPORT_HELP)]
     Otelcol(OtelcolArgs),
-    /// Jaeger v1 collector flags (after `--`), VAR=VALUE environment settings, or --env-file
-    #[command(after_help = IMPORT_HELP)]
+    /// Jaeger v1 collector flags, VAR=VALUE environment settings, or --env-file
+    #[command(after_help = JAEGER_HELP)]
     Jaeger(JaegerArgs),
 }
 
@@ -492,18 +522,74 @@ pub struct OtelcolArgs {
 
 #[derive(Args, Debug)]
 pub struct JaegerArgs {
-    /// A file of VAR=VALUE lines (docker --env-file, a ConfigMap's env)
-    #[arg(long, value_name = "FILE")]
-    pub env_file: Vec<PathBuf>,
     #[command(flatten)]
-    pub common: CommonArgs,
-    /// Collector flags (--collector.queue-size=2000) after `--`, or VAR=VALUE settings
+    pub own: JaegerOwn,
+    /// Collector flags (--collector.queue-size=2000) and VAR=VALUE settings, mixed with the
+    /// options above in any order; `--` is optional
     #[arg(
         trailing_var_arg = true,
         allow_hyphen_values = true,
         value_name = "FLAG-OR-VAR"
     )]
     pub settings: Vec<String>,
+}
+
+/// The options of `import jaeger`: clap parses those before the first collector setting,
+/// [`jaeger::split_args`] finds the others among the settings, and [`JaegerOwn::merge`] puts
+/// both together.
+#[derive(Args, Debug)]
+pub struct JaegerOwn {
+    /// A file of VAR=VALUE lines (docker --env-file, a ConfigMap's env)
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Vec<PathBuf>,
+    /// Accept flags and variables that no Jaeger v1 collector has (a custom build's, other
+    /// programs' variables in a shared env file) and list them as not modelled, instead of
+    /// refusing them as typos
+    #[arg(long)]
+    pub allow_unknown: bool,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// The options found among the collector settings, parsed by clap as if they stood first.
+#[derive(clap::Parser, Debug)]
+#[command(
+    name = "tracesim import jaeger",
+    disable_help_flag = true,
+    disable_version_flag = true
+)]
+struct OwnAfter {
+    #[command(flatten)]
+    own: JaegerOwn,
+}
+
+/// tracesim's options of `import jaeger`, by their long names.
+pub fn jaeger_own_options() -> Vec<jaeger::OwnOption> {
+    use clap::CommandFactory;
+    OwnAfter::command()
+        .get_arguments()
+        .filter_map(|a| {
+            a.get_long().map(|l| jaeger::OwnOption {
+                long: l.to_string(),
+                takes_value: a.get_action().takes_values(),
+            })
+        })
+        .collect()
+}
+
+impl JaegerOwn {
+    /// Adds the options given later on the line; one given on both sides is an error, as clap
+    /// makes it on one side.
+    fn merge(&mut self, later: JaegerOwn) -> Result<(), Failure> {
+        let JaegerOwn {
+            env_file,
+            allow_unknown,
+            common,
+        } = later;
+        self.env_file.extend(env_file);
+        self.allow_unknown |= allow_unknown;
+        self.common.merge(common)
+    }
 }
 
 #[derive(Args, Debug)]
@@ -555,6 +641,73 @@ fn parse_mode(s: &str) -> Result<OutageMode, String> {
 }
 
 impl CommonArgs {
+    /// The options of `later` into `self` ([`JaegerOwn::merge`]). Destructured, so that an
+    /// option added to CommonArgs cannot be forgotten here.
+    fn merge(&mut self, later: CommonArgs) -> Result<(), Failure> {
+        fn once<T>(a: &mut Option<T>, b: Option<T>, flag: &str) -> Result<(), Failure> {
+            if a.is_some() && b.is_some() {
+                return Err(crate::cli::usage(format!(
+                    "the argument '--{flag}' cannot be used multiple times"
+                )));
+            }
+            if b.is_some() {
+                *a = b;
+            }
+            Ok(())
+        }
+        let CommonArgs {
+            out,
+            name,
+            rate,
+            spans_per_request,
+            span_size,
+            memory_limit,
+            duration,
+            outage_start,
+            outage_duration,
+            outage_mode,
+            no_outage,
+            go_version,
+        } = later;
+        once(&mut self.out, out, "out")?;
+        once(&mut self.name, name, "name")?;
+        once(&mut self.rate, rate, "rate")?;
+        once(
+            &mut self.spans_per_request,
+            spans_per_request,
+            "spans-per-request",
+        )?;
+        once(&mut self.span_size, span_size, "span-size")?;
+        once(&mut self.memory_limit, memory_limit, "memory-limit")?;
+        once(&mut self.duration, duration, "duration")?;
+        once(&mut self.outage_start, outage_start, "outage-start")?;
+        once(
+            &mut self.outage_duration,
+            outage_duration,
+            "outage-duration",
+        )?;
+        once(&mut self.outage_mode, outage_mode, "outage-mode")?;
+        once(&mut self.go_version, go_version, "go-version")?;
+        if self.no_outage && no_outage {
+            return Err(crate::cli::usage(
+                "the argument '--no-outage' cannot be used multiple times",
+            ));
+        }
+        self.no_outage |= no_outage;
+        // clap's conflicts_with_all, across both sides.
+        if self.no_outage
+            && (self.outage_start.is_some()
+                || self.outage_duration.is_some()
+                || self.outage_mode.is_some())
+        {
+            return Err(crate::cli::usage(
+                "the argument '--no-outage' cannot be used with '--outage-start', \
+                 '--outage-duration' or '--outage-mode'",
+            ));
+        }
+        Ok(())
+    }
+
     fn options(&self) -> Options {
         Options {
             rate: self.rate,
@@ -606,8 +759,22 @@ pub fn cmd_import(a: ImportArgs) -> Result<(), Failure> {
             (imp, a.common, file)
         }
         ImportSource::Jaeger(a) => {
+            // tracesim's options among the collector settings (clap stops at the first
+            // setting): taken out and parsed as if they stood first.
+            let (mine, given) =
+                jaeger::split_args(&a.settings, &jaeger_own_options()).map_err(bad_input)?;
+            let mut own = a.own;
+            if !mine.is_empty() {
+                let words = std::iter::once("tracesim import jaeger".to_string()).chain(mine);
+                let later = <OwnAfter as clap::Parser>::try_parse_from(words).map_err(|e| {
+                    let text = e.to_string();
+                    let first = text.lines().next().unwrap_or_default();
+                    crate::cli::usage(first.strip_prefix("error: ").unwrap_or(first))
+                })?;
+                own.merge(later.own)?;
+            }
             let mut settings = vec![];
-            for f in &a.env_file {
+            for f in &own.env_file {
                 let file = f.display().to_string();
                 let text = std::fs::read_to_string(f).map_err(|e| {
                     bad_input(ImportError {
@@ -619,18 +786,21 @@ pub fn cmd_import(a: ImportArgs) -> Result<(), Failure> {
                 })?;
                 settings.extend(jaeger::parse_env_file(&file, &text).map_err(bad_input)?);
             }
-            settings.extend(jaeger::parse_args(&a.settings).map_err(bad_input)?);
-            let o = a.common.options();
+            settings.extend(given);
+            let mut o = own.common.options();
+            o.allow_unknown = own.allow_unknown;
             let imp = jaeger::import_jaeger(&settings, &o).map_err(bad_input)?;
-            (imp, a.common, "Jaeger collector settings".to_string())
+            (imp, own.common, "Jaeger collector settings".to_string())
         }
     };
     let out = common.out.filter(|p| p.as_os_str() != "-");
     match &out {
-        Some(p) => write_atomic(p, &imported.toml).map_err(|e| Failure {
-            code: 1,
-            error: anyhow::anyhow!("cannot write {}: {e}", p.display()),
-        })?,
+        // Signed, so that importing again may replace the file while nobody edited it.
+        Some(p) => crate::outdir::write_file(
+            p,
+            crate::outdir::sign(&imported.toml).as_bytes(),
+            &crate::outdir::is_signed,
+        )?,
         None => {
             let mut so = std::io::stdout().lock();
             so.write_all(imported.toml.as_bytes())
@@ -661,30 +831,6 @@ pub fn cmd_import(a: ImportArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Writes `text` to `path` through a temporary file in the same folder and a rename, so a
-/// reader never sees half a file and a failure leaves no file behind.
-pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "scenario.toml".into());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let res = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if res.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    res
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -703,5 +849,32 @@ mod tests {
             name_from("otelcol", "dir/My Config.yaml"),
             "otelcol-my-config"
         );
+    }
+
+    /// A word of the command line is ours or Jaeger's, never both: no collector flag of any
+    /// release has the name of an option of `import jaeger` (help aside, refused).
+    #[test]
+    fn jaeger_own_options_are_not_collector_flags() {
+        let own = jaeger_own_options();
+        let names: Vec<&str> = own.iter().map(|o| o.long.as_str()).collect();
+        for n in [
+            "out",
+            "name",
+            "rate",
+            "memory-limit",
+            "env-file",
+            "allow-unknown",
+        ] {
+            assert!(names.contains(&n), "{n} in {names:?}");
+        }
+        assert!(own.iter().any(|o| o.long == "out" && o.takes_value));
+        assert!(own.iter().any(|o| o.long == "no-outage" && !o.takes_value));
+        for n in &names {
+            assert!(
+                jaeger_flags::flag(n).is_none(),
+                "--{n} is also a Jaeger flag"
+            );
+        }
+        assert!(jaeger_flags::flag("help").is_some());
     }
 }

@@ -488,28 +488,6 @@ pub fn csv_line(fields: &[String]) -> Vec<u8> {
     w.into_inner().expect("writing to memory")
 }
 
-/// Writes a file by temp name + rename, so it is never seen half-written.
-pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        path.file_name().context("file name")?.to_string_lossy(),
-        std::process::id()
-    ));
-    {
-        let mut f =
-            fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
-        f.write_all(bytes)?;
-        f.sync_all().ok();
-    }
-    fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
-}
-
 /// What makes a sweep's rows what they are. Threads, the confidence level and the output
 /// folder are not in it: they change no row.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -1274,7 +1252,7 @@ pub fn points_csv(runs: &[u8], label_columns: &[String], level: f64) -> Result<V
 /// shards must come from one plan: their manifests are compared with shard 0's, and a
 /// shard of another plan (scenario, axes, replications, seed, version, shard count or
 /// confidence level) is refused, naming the shard and what differs.
-pub fn merge(dir: &Path) -> Result<(usize, u64)> {
+pub fn merge(dir: &Path, od: &mut crate::outdir::OutDir) -> Result<(usize, u64)> {
     let refuse = |m: String| -> anyhow::Error { Refused(m).into() };
     let mut shards: BTreeMap<u64, (u64, PathBuf)> = BTreeMap::new();
     for e in fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
@@ -1417,13 +1395,13 @@ pub fn merge(dir: &Path) -> Result<(usize, u64)> {
         runs.extend_from_slice(l);
     }
     let points = points_csv(&runs, &labels, level)?;
-    write_file_atomic(&dir.join("runs.csv"), &runs)?;
-    write_file_atomic(&dir.join("points.csv"), &points)?;
+    od.put("merge", "runs.csv", &runs)?;
+    od.put("merge", "points.csv", &points)?;
     let mut m = manifest.clone();
     m["shard_index"] = serde_json::Value::Null;
     m["shard_count"] = serde_json::Value::from(1);
     m["merged_from_shards"] = serde_json::Value::from(count);
-    write_file_atomic(&dir.join("manifest.json"), &serde_json::to_vec_pretty(&m)?)?;
+    od.put("merge", "manifest.json", &serde_json::to_vec_pretty(&m)?)?;
     Ok((count as usize, total))
 }
 

@@ -15,8 +15,18 @@ fn run_cli_in(dir: &Path, scenario_text: &str) -> Vec<(String, Vec<u8>)> {
         .status()
         .unwrap();
     assert!(st.success());
+    // The folder's marker (`.tracesim`: what tracesim wrote there, with modification times)
+    // is bookkeeping, not output.
+    assert!(dir.join("out").join(tracesim::outdir::MARKER).is_file());
     let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir.join("out"))
         .unwrap()
+        .filter(|e| {
+            !e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with('.')
+        })
         .map(|e| {
             let e = e.unwrap();
             (

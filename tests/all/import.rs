@@ -861,3 +861,254 @@ fn mangled_fixtures_never_panic() {
         }
     }
 }
+
+/// `tracesim import jaeger ARGS` in `dir`: (exit code, stdout, stderr).
+fn import_jaeger_cli(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let st = tracesim()
+        .current_dir(dir)
+        .args(["import", "jaeger"])
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        st.status.code(),
+        String::from_utf8(st.stdout).unwrap(),
+        String::from_utf8(st.stderr).unwrap(),
+    )
+}
+
+/// Issue 25 item 7: `--out s.toml` after a collector flag was taken as a Jaeger flag, listed
+/// as "not modelled", and the scenario went to stdout.
+#[test]
+fn import_jaeger_own_options_after_collector_flags_are_recognised() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, err) =
+        import_jaeger_cli(dir.path(), &["--collector.queue-size=5", "--out", "s.toml"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(stdout.is_empty(), "the scenario went to stdout");
+    assert!(
+        !err.contains("--out=s.toml") && !err.contains("not modelled"),
+        "--out listed: {err}"
+    );
+    assert!(err.contains("wrote s.toml"), "{err}");
+    let text = std::fs::read_to_string(dir.path().join("s.toml")).unwrap();
+    let sc = scenario::parse("s.toml", &text).unwrap();
+    assert_eq!(sc.collector.unwrap().queue_size, 5);
+
+    // Before and after `--`, `--out x` and `--out=x`, among flags and variables, with the
+    // other options of import jaeger and CommonArgs: each is ours and takes effect.
+    let env = dir.path().join("c.env");
+    std::fs::write(&env, "COLLECTOR_NUM_WORKERS=7\n").unwrap();
+    for (i, args) in [
+        &["--out", "OUT", "--", "--collector.queue-size=6"][..],
+        &["--", "--collector.queue-size=6", "--out", "OUT"],
+        &["--collector.queue-size=6", "--", "--out=OUT"],
+        &["COLLECTOR_QUEUE_SIZE=6", "--out=OUT", "--es.sniffer"],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let out = format!("a{i}.toml");
+        let mut args: Vec<String> = args.iter().map(|a| a.replace("OUT", &out)).collect();
+        // The other options, after the collector settings.
+        args.extend(
+            [
+                "--name",
+                "mine",
+                "--rate=20/s",
+                "--memory-limit",
+                "300MiB",
+                "--env-file",
+                "c.env",
+                "--duration=40s",
+            ]
+            .map(String::from),
+        );
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, stdout, err) = import_jaeger_cli(dir.path(), &args);
+        assert_eq!(code, Some(0), "{args:?}: {err}");
+        assert!(stdout.is_empty(), "{args:?}: {stdout}");
+        for own in [
+            "--out",
+            "--name",
+            "--rate",
+            "--memory-limit",
+            "--env-file",
+            "--duration",
+        ] {
+            assert!(
+                !err.contains(&format!("{own}=")),
+                "{args:?}: {own} listed: {err}"
+            );
+        }
+        let text = std::fs::read_to_string(dir.path().join(&out)).unwrap();
+        let sc = scenario::parse(&out, &text).unwrap();
+        assert_eq!(sc.name, "mine", "{args:?}");
+        assert_eq!(sc.duration, 40_000_000_000, "{args:?}");
+        let c = sc.collector.unwrap();
+        assert_eq!((c.queue_size, c.num_workers), (6, 7), "{args:?}");
+        assert_eq!(c.memory_limit, Some(300 << 20), "{args:?}");
+    }
+
+    // One option given on both sides is an error, as clap makes it on one side.
+    let (code, _, err) = import_jaeger_cli(
+        dir.path(),
+        &[
+            "--out",
+            "b.toml",
+            "--",
+            "--collector.queue-size=6",
+            "--out",
+            "c.toml",
+        ],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("'--out' cannot be used multiple times"),
+        "{err}"
+    );
+    assert!(!dir.path().join("b.toml").exists() && !dir.path().join("c.toml").exists());
+    // `--help` among the collector flags is both sides' and refused, not taken.
+    let (code, stdout, err) =
+        import_jaeger_cli(dir.path(), &["--collector.queue-size=6", "--help"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(stdout.is_empty() && err.contains("`--help`"), "{err}");
+}
+
+/// Issue 25 item 7: a mistyped Jaeger flag or variable was accepted as "not modelled".
+#[test]
+fn import_jaeger_unknown_settings_are_errors_with_a_suggestion() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, err) =
+        import_jaeger_cli(dir.path(), &["--collector.queue-sise=5", "--out", "s.toml"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(stdout.is_empty());
+    assert!(
+        err.contains("`--collector.queue-sise`")
+            && err.contains("did you mean --collector.queue-size"),
+        "{err}"
+    );
+    assert!(!dir.path().join("s.toml").exists());
+
+    // A mistyped variable, on the command line and in an env file (named with its line).
+    let (code, _, err) = import_jaeger_cli(dir.path(), &["COLLECTOR_QUEUE_SISE=5"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("did you mean COLLECTOR_QUEUE_SIZE"), "{err}");
+    std::fs::write(
+        dir.path().join("c.env"),
+        "SPAN_STORAGE_TYPE=elasticsearch\nES_BULK_SIZ=100\n",
+    )
+    .unwrap();
+    let (code, _, err) = import_jaeger_cli(dir.path(), &["--env-file", "c.env"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("c.env:2: `ES_BULK_SIZ`") && err.contains("did you mean ES_BULK_SIZE"),
+        "{err}"
+    );
+    // A flag written as a variable, and a variable in lower case.
+    let (code, _, err) = import_jaeger_cli(dir.path(), &["--collector_queue_size=5"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("did you mean --collector.queue-size"), "{err}");
+    let (code, _, err) = import_jaeger_cli(dir.path(), &["collector_queue_size=5"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("did you mean COLLECTOR_QUEUE_SIZE"), "{err}");
+    // Nothing near: the way out is named.
+    let (code, _, err) = import_jaeger_cli(dir.path(), &["--my-plugin.depth=3"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--allow-unknown"), "{err}");
+}
+
+#[test]
+fn import_jaeger_allow_unknown_lists_them_as_not_modelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, err) = import_jaeger_cli(
+        dir.path(),
+        &[
+            "--collector.queue-sise=5",
+            "--allow-unknown",
+            "MY_SIDECAR_PORT=9",
+            "--out",
+            "s.toml",
+        ],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(stdout.is_empty());
+    assert!(
+        err.contains(
+            "--collector.queue-sise=5 (command line): not a flag of jaeger-collector 1.13 to \
+             1.76; taken as a custom build's own (--allow-unknown), not modelled"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("MY_SIDECAR_PORT=9 (command line): not a variable"),
+        "{err}"
+    );
+    let text = std::fs::read_to_string(dir.path().join("s.toml")).unwrap();
+    assert!(text.contains("--collector.queue-sise=5"), "in the comments");
+    // Unknown is not taken as the flag it resembles.
+    let sc = scenario::parse("s.toml", &text).unwrap();
+    assert_eq!(sc.collector.unwrap().queue_size, 2000);
+}
+
+#[test]
+fn import_jaeger_real_unmodelled_settings_stay_listed() {
+    let imp = jaeger(
+        &[
+            "--collector.grpc-server.max-message-size=8388608",
+            "COLLECTOR_OTLP_ENABLED=true",
+            // Removed in 1.19: an old deployment still imports.
+            "--collector.port=14267",
+            "--cassandra.keyspace=jaeger",
+            "--query.base-path=/jaeger",
+            "SPAN_STORAGE_TYPE=elasticsearch",
+            "--span-storage.type=cassandra",
+            "GOGC=50",
+        ],
+        &short(),
+    )
+    .unwrap();
+    let sc = load_and_run(&imp);
+    // SPAN_STORAGE_TYPE wins over the deprecated flag (factory_config.go).
+    assert_eq!(
+        sc.storage.as_ref().unwrap().kind,
+        StorageKind::Elasticsearch
+    );
+    let has = |s: &str| imp.not_modelled.iter().any(|n| n.contains(s));
+    for n in [
+        "--collector.grpc-server.max-message-size=8388608 (command line): not modelled",
+        "COLLECTOR_OTLP_ENABLED=true (command line): not modelled",
+        "--collector.port=14267 (command line): not modelled (a flag of Jaeger 1.18 and before)",
+        "--cassandra.keyspace=jaeger (command line): a setting of cassandra storage, unused with \
+         `elasticsearch` storage",
+        "--query.base-path=/jaeger (command line): a flag of jaeger-all-in-one",
+        "--span-storage.type=cassandra (command line): overridden by \
+         SPAN_STORAGE_TYPE=elasticsearch",
+        "GOGC=50 (command line): the Go runtime's",
+    ] {
+        assert!(has(n), "{n} not in {:#?}", imp.not_modelled);
+    }
+    // The mapped settings do not appear there.
+    assert!(
+        !imp.not_modelled
+            .iter()
+            .any(|n| n.starts_with("SPAN_STORAGE_TYPE=")),
+        "{:#?}",
+        imp.not_modelled
+    );
+
+    // And on the command line: accepted and listed.
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, err) = import_jaeger_cli(
+        dir.path(),
+        &["--collector.grpc-server.max-message-size", "8388608"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(scenario::parse("stdout", &stdout).is_ok());
+    assert!(
+        err.contains(
+            "--collector.grpc-server.max-message-size=8388608 (command line): not modelled"
+        ),
+        "{err}"
+    );
+}

@@ -509,7 +509,8 @@ fn resume_without_a_journal_runs_everything() {
     );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("--resume: no journal at fresh/.runs.all.journal: running all 2 runs"),
+        err.contains("--resume: no journal at ")
+            && err.contains("fresh/.runs.all.journal: running all 2 runs"),
         "{err}"
     );
     assert_eq!(table(p, "fresh/runs.csv").1.len(), 2);

@@ -4,7 +4,7 @@
 use tracesim::measured::{self, ReadOptions};
 use tracesim::scenario;
 use tracesim::validate::{
-    Comparison, Problem, Run, compare, fit, fit_param, median_series, simulate,
+    Comparison, Problem, Run, calibrate, compare, fit_param, mean_mape, median_series, simulate,
 };
 
 const MODEL: &str = "models/validation/otel-rs-bsp.toml";
@@ -18,6 +18,7 @@ fn series(p: &str) -> measured::Series {
     measured::read(std::path::Path::new(&root(p)), &ReadOptions::default())
         .unwrap()
         .skip(1.0)
+        .unwrap()
 }
 
 /// Calibrates `fit_paths` on `train`, then predicts every run; returns (train, predictions).
@@ -62,8 +63,10 @@ fn calibrate_and_predict_replicates(
         component: None,
         offset: None,
     };
-    let x = fit(&problem, 120).unwrap();
-    let fitted = problem.evaluate(&x).unwrap();
+    let r = calibrate(&problem, 120).unwrap_or_else(|f| panic!("{:#}", f.error));
+    // These fits beat the scenario as written.
+    assert!(!r.kept_given);
+    let (x, fitted) = (r.values, r.fitted);
     let sets: Vec<String> = params.iter().zip(&x).map(|(p, v)| p.set(*v)).collect();
     let predicted = predict
         .iter()
@@ -454,4 +457,370 @@ fn validate_compares_replicates_and_their_median() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("refused_r2000_q100k.csv"));
     assert!(!out2.exists());
+}
+
+fn tracesim(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tracesim"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The column `name` of a one-row CSV file.
+fn csv_cell(path: &std::path::Path, name: &str) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+    row[header.iter().position(|h| *h == name).unwrap()].to_string()
+}
+
+/// Regression (issue 25, item 3): with the scenario's `span_fixed = "0B"` below the bounds
+/// 100B..10KiB, calibrate said `(was "100B")` and "MAPE 2.8% -> 2.8%" where the scenario as
+/// given has 0.9%, and wrote the worse fit, stuck on its bound.
+#[test]
+fn calibrate_reports_the_true_start_and_never_writes_a_worse_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (model, m) = (
+        root(MODEL),
+        root("validation/shared-measurements/rs_hang_r2000_p1k_q200k.csv"),
+    );
+    // 40 s of the recording keep the test fast; the bound stops the search the same way.
+    let short = ["--set", "scenario.duration=40s"];
+    let cal = dir.path().join("cal");
+    let mut args = vec!["calibrate", &model, "--measured", &m];
+    args.extend([
+        "--fit",
+        "tracer.memory.span_fixed=100B..10KiB",
+        "--iterations",
+        "10",
+    ]);
+    args.extend(short);
+    args.extend(["--out", cal.to_str().unwrap()]);
+    let o = tracesim(&args);
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert!(o.status.success(), "{err}");
+    // The true start, its clamp and the bound, said.
+    assert!(!out.contains("(was \"100B\")"), "{out}");
+    assert!(out.contains("span_fixed = \"0B\"  (kept as given"), "{out}");
+    assert!(
+        err.contains("\"0B\" lies below the bounds") && err.contains("starts at \"100B\""),
+        "{err}"
+    );
+    assert!(err.contains("sits at its lower bound \"100B\""), "{err}");
+    assert!(
+        err.contains("no better than the scenario as given"),
+        "{err}"
+    );
+    // The error before is the scenario's own: validate with one replication says the same.
+    let val = dir.path().join("val");
+    let mut vargs = vec!["validate", &model, "--measured", &m, "--replications", "1"];
+    vargs.extend(short);
+    vargs.extend(["--out", val.to_str().unwrap()]);
+    let v = tracesim(&vargs);
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
+    let true_mape = csv_cell(&val.join("validation_summary.csv"), "mape");
+    let csv = cal.join("calibration.csv");
+    assert_eq!(csv_cell(&csv, "mape_before"), true_mape);
+    // What is written fits as well as the start, not worse: the scenario unchanged.
+    assert_eq!(csv_cell(&csv, "mape"), true_mape);
+    let written = std::fs::read_to_string(cal.join("calibrated.toml")).unwrap();
+    let given = scenario::apply_overrides(
+        MODEL,
+        &std::fs::read_to_string(&model).unwrap(),
+        &["scenario.duration=40s".to_string()],
+    )
+    .unwrap();
+    let body = written.split_once("\n\n").unwrap().1;
+    assert_eq!(body, given);
+    assert!(written.contains("kept as given"), "{written}");
+}
+
+/// The same problem in the library: a start clamped into the bounds, a fit that beats the
+/// scenario is written (and its bound named), one that does not is not.
+#[test]
+fn calibrate_keeps_the_given_values_unless_the_fit_beats_them() {
+    let text = std::fs::read_to_string(root(MODEL)).unwrap();
+    let runs = vec![Run {
+        series: series("validation/shared-measurements/rs_hang_r2000_p1k_q200k.csv"),
+        overrides: vec![],
+    }];
+    let base = vec!["scenario.duration=\"30s\"".to_string()];
+    let solve = |spec: &str| {
+        let params = vec![fit_param(&text, spec).unwrap()];
+        assert_eq!(params[0].initial, 0.0);
+        assert_eq!(params[0].given, "\"0B\"");
+        assert!(params[0].clamped());
+        let problem = Problem {
+            text: &text,
+            file: MODEL,
+            base: &base,
+            runs: &runs,
+            params: &params,
+            component: None,
+            offset: None,
+        };
+        let r = calibrate(&problem, 10).unwrap_or_else(|f| panic!("{:#}", f.error));
+        (params, r)
+    };
+    let (p, r) = solve("tracer.memory.span_fixed=100B..10KiB");
+    assert!(r.kept_given);
+    assert_eq!(r.values, [0.0]);
+    assert!(mean_mape(&r.given) < mean_mape(&r.fitted));
+    assert_eq!(mean_mape(r.written()), mean_mape(&r.given));
+    assert_eq!(p[0].at_bound(r.best[0]), Some(("lower", 100.0)));
+    // Whatever the bounds, what is written is never worse than the scenario as given.
+    let (_, r) = solve("tracer.memory.span_fixed=1B..10KiB");
+    assert!(mean_mape(r.written()) <= mean_mape(&r.given));
+    assert_eq!(r.kept_given, mean_mape(&r.fitted) >= mean_mape(&r.given));
+}
+
+/// Regression (issue 25, item 4): `--skip` longer than the recording was silently ignored and
+/// the whole recording compared. Now an input error naming the file, the skip and the span,
+/// in validate and calibrate, with nothing written.
+#[test]
+fn a_skip_longer_than_the_recording_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = root(MODEL);
+    let m = root("validation/shared-measurements/rs_hang_r2000_p1k_q200k.csv");
+    for cmd in ["validate", "calibrate"] {
+        let out = dir.path().join(cmd);
+        let mut args = vec![cmd, &model, "--measured", &m, "--skip", "500"];
+        if cmd == "calibrate" {
+            args.extend(["--fit", "tracer.memory.queue_slot"]);
+        }
+        args.extend(["--out", out.to_str().unwrap()]);
+        let o = tracesim(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{cmd}: {err}");
+        assert!(
+            err.contains("rs_hang_r2000_p1k_q200k.csv")
+                && err.contains("--skip 500 s leaves 0 points")
+                && err.contains("spans 0 s to 140 s"),
+            "{cmd}: {err}"
+        );
+        assert!(!out.exists(), "{cmd}: no output");
+    }
+}
+
+/// Regression (issue 25, item 5): a recording with a time written twice was refused. Its
+/// samples are merged into their mean and counted on stderr, naming the file.
+#[test]
+fn validate_merges_repeated_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = std::fs::read_to_string(root(
+        "validation/shared-measurements/rs_hang_r2000_p1k_q200k.csv",
+    ))
+    .unwrap();
+    // Every tenth sample written twice, as a sampler whose clock ticks coarser than it samples.
+    let mut text = String::new();
+    for (k, line) in src.lines().enumerate() {
+        text.push_str(line);
+        text.push('\n');
+        if k > 0 && k % 10 == 0 {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    let p = dir.path().join("twice.csv");
+    std::fs::write(&p, text).unwrap();
+    let out = dir.path().join("v");
+    let o = tracesim(&[
+        "validate",
+        &root(MODEL),
+        "--measured",
+        p.to_str().unwrap(),
+        "--replications",
+        "1",
+        "--tolerance",
+        "10%",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("twice.csv: 140 samples at a time already seen merged"),
+        "{err}"
+    );
+    // The curve is the file's: as many points as the recording without its repeats.
+    assert_eq!(
+        csv_cell(&out.join("validation_summary.csv"), "points"),
+        "141"
+    );
+}
+
+/// Every error in a measured file, or in the options that say how to read and align it, is
+/// bad input: exit 2, a message naming the file (and its line and field where it has them),
+/// nothing written. In validate and in calibrate alike.
+#[test]
+fn measurement_errors_exit_2_in_validate_and_calibrate() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = |name: &str, bytes: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let matrix = |values: &str| {
+        format!(
+            r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{{"__name__":"x_bytes","pod":"a"}},"values":{values}}}]}}}}"#
+        )
+    };
+    let ok = w("ok.csv", b"t_s,rss_bytes\n0,1MiB\n1,2MiB\n2,3MiB\n");
+    let missing = dir.path().join("missing.csv").to_str().unwrap().to_string();
+    let folder = dir.path().to_str().unwrap().to_string();
+    let cases: Vec<(String, Vec<&str>, Vec<&str>)> = vec![
+        // (file, extra options, what the message must say)
+        (missing.clone(), vec![], vec!["missing.csv", "cannot read"]),
+        (folder.clone(), vec![], vec!["cannot read"]),
+        (
+            w("binary.csv", b"\xff\xfe\x00"),
+            vec![],
+            vec!["binary.csv", "UTF-8"],
+        ),
+        (w("empty.csv", b""), vec![], vec!["empty.csv", "empty"]),
+        (
+            w("header.csv", b"t_s,rss_bytes\n"),
+            vec![],
+            vec!["header.csv", "0 data rows"],
+        ),
+        (
+            w("one.csv", b"t_s,rss_bytes\n0,1\n"),
+            vec![],
+            vec!["one.csv", "1 data rows"],
+        ),
+        (
+            w("same.csv", b"t_s,rss_bytes\n3,1\n3,2\n"),
+            vec![],
+            vec!["same.csv", "2 times"],
+        ),
+        (
+            w("nan.csv", b"t_s,rss_bytes\n0,1\n1,abc\n"),
+            vec![],
+            vec!["nan.csv:3: `rss_bytes`"],
+        ),
+        (
+            w("time.csv", b"t_s,rss_bytes\n0,1\nsoon,2\n"),
+            vec![],
+            vec!["time.csv:3: `t_s`"],
+        ),
+        (
+            w("back.csv", b"t_s,rss_bytes\n0,1\n2,2\n1,3\n"),
+            vec![],
+            vec!["back.csv:4: `t_s`", "go back"],
+        ),
+        (
+            w("neg.csv", b"t_s,rss_bytes\n0,1\n1,-2\n"),
+            vec![],
+            vec!["neg.csv:3: `rss_bytes`", "negative"],
+        ),
+        (
+            w("ragged.csv", b"t_s,rss_bytes\n0,1\n1,2,3\n"),
+            vec![],
+            vec!["ragged.csv:3", "malformed CSV"],
+        ),
+        (
+            w("nounit.csv", b"t_s,value\n0,1\n1,2\n"),
+            vec![],
+            vec!["nounit.csv:2: `value`", "no unit"],
+        ),
+        (
+            w("nobytes.csv", b"t_s,foo\n0,1\n1,2\n"),
+            vec![],
+            vec!["nobytes.csv:1", "no value column"],
+        ),
+        (
+            ok.clone(),
+            vec!["--time-column", "when"],
+            vec!["ok.csv:1", "no time column `when`"],
+        ),
+        (
+            ok.clone(),
+            vec!["--unit", "furlong"],
+            vec!["ok.csv", "--unit furlong"],
+        ),
+        (
+            w("bad.json", b"{\"data\": ["),
+            vec![],
+            vec!["bad.json:1", "malformed JSON"],
+        ),
+        (
+            w("status.json", br#"{"status":"error","data":{}}"#),
+            vec![],
+            vec!["status.json", "did not succeed"],
+        ),
+        (
+            w(
+                "vector.json",
+                br#"{"status":"success","data":{"resultType":"vector","result":[]}}"#,
+            ),
+            vec![],
+            vec!["vector.json", "matrix"],
+        ),
+        (
+            w(
+                "nothing.json",
+                br#"{"status":"success","data":{"resultType":"matrix","result":[]}}"#,
+            ),
+            vec![],
+            vec!["nothing.json", "matched nothing"],
+        ),
+        (
+            w("label.json", matrix(r#"[[1,"5"],[2,"6"]]"#).as_bytes()),
+            vec!["--label", "pod=b"],
+            vec!["label.json", "pod=\"a\""],
+        ),
+        (
+            w("pnan.json", matrix(r#"[[1,"NaN"],[2,"6"]]"#).as_bytes()),
+            vec![],
+            vec!["pnan.json", "point 0", "NaN"],
+        ),
+        (
+            w(
+                "pback.json",
+                matrix(r#"[[1,"5"],[3,"6"],[2,"7"]]"#).as_bytes(),
+            ),
+            vec![],
+            vec!["pback.json", "point 2", "go back"],
+        ),
+        (ok.clone(), vec!["--label", "pod"], vec!["--label pod"]),
+        (
+            ok.clone(),
+            vec!["--skip", "2"],
+            vec!["ok.csv", "--skip 2 s leaves 1 point"],
+        ),
+        (ok.clone(), vec!["--skip=-1"], vec!["--skip -1"]),
+        (ok.clone(), vec!["--offset", "nan"], vec!["--offset NaN"]),
+        (
+            ok.clone(),
+            vec!["--offset", "1000"],
+            vec!["ok.csv", "share fewer than 2 sample times"],
+        ),
+    ];
+    let model = root(MODEL);
+    for (k, (file, extra, expect)) in cases.iter().enumerate() {
+        for cmd in ["validate", "calibrate"] {
+            let out = dir.path().join(format!("out-{cmd}-{k}"));
+            let mut args = vec![cmd, &model, "--measured", file.as_str()];
+            if cmd == "calibrate" {
+                args.extend(["--fit", "tracer.memory.queue_slot"]);
+            }
+            args.extend(extra.iter().copied());
+            args.extend(["--out", out.to_str().unwrap()]);
+            let o = tracesim(&args);
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{cmd} {file} {extra:?}: {err}");
+            for e in expect {
+                assert!(
+                    err.contains(e),
+                    "{cmd} {file} {extra:?}: `{e}` not in {err}"
+                );
+            }
+            assert!(!err.contains("panicked"), "{err}");
+            assert!(!out.exists(), "{cmd} {file}: no output");
+        }
+    }
 }
