@@ -229,6 +229,21 @@ fn step_sep(s: &str, sep: char) -> Option<usize> {
     })
 }
 
+/// The kind of quantity a unit measures and its size in base units (`MiB` -> bytes
+/// 1048576, `m` -> seconds 60, `k/s` -> per second 1000). A bare number is of any kind.
+fn unit_scale(unit: &str) -> Option<(&'static str, f64)> {
+    use crate::units::{ByteSize, Duration, Rate};
+    let one = format!("1{unit}");
+    if unit.is_empty() {
+        return Some(("", 1.0));
+    }
+    ByteSize::parse(&one)
+        .map(|b| ("size", b.0 as f64))
+        .or_else(|_| Duration::parse(&one).map(|d| ("duration", d.as_secs_f64())))
+        .or_else(|_| Rate::parse(&one).map(|r| ("rate", r.0)))
+        .ok()
+}
+
 /// Geometric and log-spaced values are formatted with 6 decimals (or as integers when
 /// within 1e-9 of one): consecutive values closer than this would print the same, and two
 /// points would carry one label. The first gap is the smallest of an increasing geometric
@@ -267,12 +282,23 @@ fn parse_values(spec: &str) -> Result<Values, String> {
     };
     let (ta, ua) = split_text(a)?;
     let (tb, ub) = split_text(b)?;
-    if ua != ub {
-        return Err(format!(
-            "range `{spec}`: `{a}` and `{b}` have different units"
-        ));
-    }
     let (va, vb) = split_num(a).and_then(|(x, _)| Ok((x, split_num(b)?.0)))?;
+    // The values are in the start's unit; an end in another unit of the same kind
+    // (`1MiB..1GiB`, `30s..5m`) is converted into it (it only bounds the range).
+    let (vb, end_exact) = if ua == ub {
+        (vb, true)
+    } else {
+        let (ka, sa) =
+            unit_scale(&ua).ok_or_else(|| format!("range `{spec}`: `{a}` has an unknown unit"))?;
+        let (kb, sb) =
+            unit_scale(&ub).ok_or_else(|| format!("range `{spec}`: `{b}` has an unknown unit"))?;
+        if ka != kb && !ka.is_empty() && !kb.is_empty() {
+            return Err(format!(
+                "range `{spec}`: `{a}` and `{b}` are not the same kind of quantity"
+            ));
+        }
+        (vb * sb / sa, false)
+    };
     if vb < va {
         return Err(format!("range `{spec}` goes down"));
     }
@@ -281,17 +307,34 @@ fn parse_values(spec: &str) -> Result<Values, String> {
         '/' => {
             let (ts, us) = split_text(step)?;
             if us != ua {
-                return Err(format!("range `{spec}`: the step's unit differs"));
+                return Err(format!(
+                    "range `{spec}`: write the step in the start's unit ({})",
+                    if ua.is_empty() { "a plain number" } else { &ua }
+                ));
             }
             // Exact decimal arithmetic on the numbers as written: `0.1..0.3/0.1` has three
             // values, and none is 0.30000000000000004.
             let (ma, da) = parse_decimal(&ta)?;
-            let (mb, db) = parse_decimal(&tb)?;
+            let (mb, db) = if end_exact {
+                parse_decimal(&tb)?
+            } else {
+                (0, 0)
+            };
             let (ms, ds) = parse_decimal(&ts)?;
             let d = da.max(db).max(ds);
             // |m| <= 10^24 and d <= 12: scaled numbers stay below 10^36 < i128::MAX.
             let scale = |m: i128, di: u32| m * 10i128.pow(d - di);
-            let (start, end, step) = (scale(ma, da), scale(mb, db), scale(ms, ds));
+            let end = if end_exact {
+                scale(mb, db)
+            } else {
+                // A converted end is a bound: the last value at or below it.
+                let e = vb * 10f64.powi(d as i32);
+                if e.abs() >= 1e36 {
+                    return Err(too_many());
+                }
+                (e * (1.0 + 1e-12)).floor() as i128
+            };
+            let (start, step) = (scale(ma, da), scale(ms, ds));
             if step <= 0 {
                 return Err(format!("range `{spec}`: the step must be positive"));
             }
@@ -470,7 +513,25 @@ mod tests {
         assert_eq!(vals("-1..1/0.5"), ["-1", "-0.5", "0", "0.5", "1"]);
         assert_eq!(vals("1..10*3"), ["1", "3", "9"]);
         assert_eq!(vals("1.5s..2s/0.25s"), ["1.5s", "1.75s", "2s"]);
-        assert!(parse_values("5MiB..20MB/5MiB").is_err());
+        // An end in another unit of the same kind bounds the range in the start's unit.
+        assert_eq!(vals("5MiB..20MB/5MiB"), ["5MiB", "10MiB", "15MiB"]);
+        assert_eq!(vals("256MiB..1GiB*2"), ["256MiB", "512MiB", "1024MiB"]);
+        assert_eq!(vals("30s..2m/30s"), ["30s", "60s", "90s", "120s"]);
+        assert_eq!(vals("1MiB..1GiB~11")[1], "2MiB");
+        // The README's log range.
+        let log = vals("1MiB..1GiB~10");
+        assert_eq!(log.len(), 10);
+        assert_eq!((log[0].as_str(), log[9].as_str()), ("1MiB", "1024MiB"));
+        assert_eq!(log[1], "2.160119MiB");
+        assert!(
+            parse_values("5MiB..2m/5MiB").is_err(),
+            "a size and a duration"
+        );
+        assert!(
+            parse_values("5MiB..20MiB/1MB").is_err(),
+            "the step in another unit"
+        );
+        assert!(parse_values("5MiB..20parsecs/5MiB").is_err());
         assert!(parse_values("5MiB..20MiB").is_err());
         assert!(parse_values("20MiB..5MiB/1MiB").is_err());
         assert!(parse_values("1MiB..2MiB/0MiB").is_err());
