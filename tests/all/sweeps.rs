@@ -132,6 +132,14 @@ fn shard_index_comes_from_the_batch_system() {
     assert!(p.join("slurm/runs.shard-0002-of-0003.csv").exists());
 }
 
+/// Complete rows in a journal (its first line is the plan's fingerprint).
+fn journaled_runs(journal: &[u8]) -> usize {
+    journal
+        .split_inclusive(|&c| c == b'\n')
+        .filter(|l| l.ends_with(b"\n") && !l.starts_with(b"#"))
+        .count()
+}
+
 /// A sweep of 8 points x `reps` on one thread, run to the end in `full`, and started again
 /// in `cut` (returned running) once its journal holds at least `lines` rows.
 fn full_and_started(p: &Path, reps: &str, lines: usize) -> (Vec<String>, std::process::Child) {
@@ -165,7 +173,7 @@ fn full_and_started(p: &Path, reps: &str, lines: usize) -> (Vec<String>, std::pr
     let journal = p.join("cut/.runs.all.journal");
     let start = std::time::Instant::now();
     loop {
-        let n = std::fs::read(&journal).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
+        let n = std::fs::read(&journal).map_or(0, |b| journaled_runs(&b));
         if n >= lines || start.elapsed().as_secs() > 60 {
             break;
         }
@@ -194,7 +202,7 @@ fn a_killed_sweep_resumes_to_the_same_bytes() {
     // A torn last line, as a kill in the middle of a write would leave.
     let journal = p.join("cut/.runs.all.journal");
     let mut j = std::fs::read(&journal).unwrap();
-    let done = j.iter().filter(|&&c| c == b'\n').count();
+    let done = journaled_runs(&j);
     assert!((3..32).contains(&done), "{done} runs journaled");
     j.extend_from_slice(b"31,7,3,12345,80Mi");
     std::fs::write(&journal, j).unwrap();
@@ -425,7 +433,7 @@ fn killed_sweep(p: &Path) -> Vec<String> {
         .unwrap();
     let journal = p.join("cut/.runs.all.journal");
     let start = std::time::Instant::now();
-    while std::fs::read(&journal).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count()) < 2
+    while std::fs::read(&journal).map_or(0, |b| journaled_runs(&b)) < 1
         && start.elapsed().as_secs() < 60
     {
         std::thread::sleep(std::time::Duration::from_millis(5));
@@ -851,7 +859,7 @@ fn huge_sweeps_are_counted_at_once_and_refused_without_yes() {
         "{e}"
     );
     let journal = std::fs::read(p.join("huge/.runs.all.journal")).unwrap();
-    let kept = journal.iter().filter(|&&c| c == b'\n').count() - 1;
+    let kept = journaled_runs(&journal);
     assert!(kept >= 1, "the pilot's runs are kept");
     assert!(e.contains("journaled: add --resume to keep"), "{e}");
     assert!(!p.join("huge/runs.csv").exists());
@@ -945,4 +953,25 @@ fn progress_lines_when_stderr_is_not_a_terminal() {
         .unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("compare: runs "));
+    std::fs::write(p.join("oc.toml"), crate::otelcol::OC).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tracesim"))
+        .current_dir(p)
+        .args([
+            "recommend",
+            "oc.toml",
+            "--memory-limit",
+            "64MiB",
+            "--replications",
+            "1",
+            "--set",
+            "otelcol.exporter.sending_queue.queue_size=1000",
+            "--out",
+            "rec",
+        ])
+        .env("TRACESIM_PROGRESS_INTERVAL", "0.01")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("recommend: runs "), "{err}");
 }
