@@ -446,13 +446,23 @@ fn count_runs(axes: &[grid::Axis], replications: u64) -> Result<u64, Failure> {
 /// The grid's plan, after refusing axes whose labels could lie (`grid::check_axes`).
 fn grid_plan(scenario: &Path, axes: &[grid::Axis], m: &ManyArgs) -> Result<Plan, Failure> {
     grid::check_axes(axes, &m.overrides).map_err(usage)?;
-    Ok(Plan::grid(
+    let plan = Plan::grid(
         scenario,
         &m.overrides,
         axes.to_vec(),
         m.replications,
         m.seed,
-    )?)
+    )?;
+    print_base_warnings(scenario, &m.overrides);
+    Ok(plan)
+}
+
+/// The warnings of a sweep's or comparison's scenario (with its `--set`s, before the points'
+/// own overrides), printed once.
+fn print_base_warnings(path: &Path, overrides: &[String]) {
+    if let Ok(l) = scenario::load(path, overrides) {
+        scenario::print_warnings(&l.warnings);
+    }
 }
 
 /// Exit 2 for what the command asked wrongly (a refused resume, a sweep over budget, shards
@@ -736,6 +746,7 @@ fn cmd_compare(a: CompareArgs) -> Result<(), Failure> {
         a.many.seed,
     )?;
     crate::units::Family::of_scenario(&plan.text).set();
+    print_base_warnings(&a.scenario, &a.many.overrides);
     let out = a
         .many
         .out
@@ -849,6 +860,7 @@ const RUN_FILES: [&str; 4] = [
 
 fn cmd_run(a: RunArgs) -> Result<(), Failure> {
     let loaded = scenario::load(&a.scenario, &a.overrides)?;
+    scenario::print_warnings(&loaded.warnings);
     let sc = &loaded.scenario;
     crate::units::Family::of_scenario(&loaded.text).set();
     let seed = a.seed.unwrap_or(sc.seed);

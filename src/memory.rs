@@ -6,8 +6,11 @@
 //!   the process still references (queued spans, in-flight writes, bulk buffers); allocations
 //!   that are dropped at once (decode buffers, rejected spans) are garbage. A collection runs
 //!   when the heap reaches its goal, `live + (live + roots) * GOGC/100` (Go >= 1.18 counts
-//!   roots; before 1.18 the goal is `live * (1 + GOGC/100)`), never below the 4 MiB minimum
-//!   heap, and capped by GOMEMLIMIT when set (go.dev/doc/gc-guide, proposal 48409). Pages the
+//!   roots; before 1.18 the goal is `live * (1 + GOGC/100)`), never below the minimum heap
+//!   (4 MiB x GOGC/100) nor below the live heap plus the 1 MiB sweep distance, and capped by
+//!   GOMEMLIMIT when set (go.dev/doc/gc-guide, proposal 48409). `GOGC=off` has no goal: only
+//!   GOMEMLIMIT (or a forced `runtime.GC`) collects; `GOGC=0` collects whenever the heap has
+//!   grown the sweep distance past what is live (see [`Gogc`]). Pages the
 //!   heap grew into stay resident after a collection; the background scavenger hands them
 //!   back lazily, down to 10% above the heap goal (Go runtime `mgcscavenge.go`, "retain
 //!   heapGoal * 1.1"), at a bounded rate. RSS = baseline (binary, runtime, stacks) + retained
@@ -51,6 +54,11 @@ impl GoVersion {
     /// releasing memory to the operating system promptly (using MADV_DONTNEED)").
     fn lazy_release(self) -> bool {
         self >= GoVersion(1, 12) && self < GoVersion(1, 16)
+    }
+    /// GOMEMLIMIT (and debug.SetMemoryLimit) appeared in Go 1.19 (release notes: "The
+    /// runtime now includes support for a soft memory limit"); older runtimes ignore it.
+    pub fn has_memory_limit(self) -> bool {
+        self >= GoVersion(1, 19)
     }
     fn roots_in_goal(self) -> bool {
         self >= GoVersion(1, 18)
@@ -149,6 +157,77 @@ pub fn go_append_capacity(len: u64, elem: u64, go: GoVersion) -> u64 {
     cap
 }
 
+/// GOGC as the Go runtime reads it (`readGOGC` in runtime/mgcpacer.go: `"off"` is -1, an
+/// integer is the percentage).
+///
+/// * `Percent(p)`: the next cycle starts when the heap reaches `live + (live + roots) * p/100`
+///   (`gcControllerState.commit`), but never below `heapMinimum = 4 MiB * p/100`
+///   (`setGCPercent`; scaled so that GOGC=0 has no minimum, golang/go#10681) and never before
+///   the heap has grown `sweepMinHeapDistance` (1 MiB, runtime/mgc.go) past the live heap
+///   the last cycle left (`sweepDistMinTrigger = heapLive + sweepMinHeapDistance` at mark
+///   termination; `gcSetTriggerRatio`'s `sweepMin` before Go 1.18).
+/// * `Percent(0)` therefore collects "continuously" (the runtime docs) yet at most once per
+///   MiB allocated: the heap goal is the live heap, the trigger 1 MiB above it. That bound is
+///   Go's, and it keeps the model's cost bounded too: a collection here is O(1) and happens
+///   inline in the allocation that reaches the goal (no event), so a run does at most one
+///   per MiB it allocates, however small GOGC is.
+/// * `Off`: `gcPercentHeapGoal` is infinite; the heap grows until GOMEMLIMIT's goal (Go
+///   1.19+) calls for a cycle, or a forced `runtime.GC()` (the memory_limiter's) runs one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gogc {
+    Off,
+    Percent(u32),
+}
+
+impl Gogc {
+    /// Go reads GOGC as an int32 (`strconv.ParseInt(p, 10, 32)`).
+    pub const MAX_PERCENT: i64 = i32::MAX as i64;
+
+    /// A percentage as written; negative values are refused (Go takes any negative value as
+    /// off: say "off" instead).
+    pub fn from_percent(p: i64) -> Result<Gogc, String> {
+        if p < 0 {
+            return Err(format!(
+                "`{p}`: a negative GOGC turns the collector off in Go; write \"off\""
+            ));
+        }
+        if p > Self::MAX_PERCENT {
+            return Err(format!(
+                "`{p}` is above {} (Go reads GOGC as an int32); write \"off\" for no GC",
+                Self::MAX_PERCENT
+            ));
+        }
+        Ok(Gogc::Percent(p as u32))
+    }
+
+    /// `"off"` or a whole percentage (`"100"`), as the GOGC environment variable is written.
+    pub fn parse(s: &str) -> Result<Gogc, String> {
+        let t = s.trim();
+        if t == "off" {
+            return Ok(Gogc::Off);
+        }
+        match t.parse::<i64>() {
+            Ok(p) => Gogc::from_percent(p),
+            Err(_) => Err(format!(
+                "`{s}` is not a GOGC value: a percentage such as 100, 0 (collect continually) or \"off\""
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Gogc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Gogc::Off => f.write_str("off"),
+            Gogc::Percent(p) => write!(f, "{p}"),
+        }
+    }
+}
+
+/// `sweepMinHeapDistance` (runtime/mgc.go): the heap grows at least this much past the live
+/// heap between two cycles, whatever GOGC [bytes].
+pub const SWEEP_MIN_HEAP_DISTANCE: u64 = 1 << 20;
+
 /// Parameters of the Go runtime of one process.
 #[derive(Clone, Debug)]
 pub struct GoRuntimeConfig {
@@ -157,11 +236,11 @@ pub struct GoRuntimeConfig {
     pub baseline: u64,
     /// GC roots (globals + stacks) counted in the heap goal from Go 1.18 [bytes].
     pub roots: u64,
-    /// GOGC percentage (100 by default; 0 disables proportional pacing: treated as off).
-    pub gogc: u32,
+    /// GOGC: a percentage (100 by default) or off.
+    pub gogc: Gogc,
     /// GOMEMLIMIT [bytes], soft limit on all Go-managed memory.
     pub memlimit: Option<u64>,
-    /// Minimum heap goal [bytes] (4 MiB scaled by GOGC/100 in the runtime).
+    /// Minimum heap goal at GOGC=100 [bytes]; the runtime scales it by GOGC/100.
     pub min_heap: u64,
     /// Rate at which the background scavenger returns free pages to the OS [bytes/s].
     pub scavenge_rate: f64,
@@ -201,24 +280,30 @@ impl GoHeap {
         h
     }
 
+    /// The heap size at which the next collection starts (see [`Gogc`]).
     fn compute_goal(&self) -> u64 {
         let c = &self.cfg;
-        let min_heap = c.min_heap * c.gogc.max(1) as u64 / 100;
-        let gogc_goal = if c.gogc == 0 {
-            u64::MAX
-        } else {
-            let base = if c.version.roots_in_goal() {
-                self.live + c.roots
-            } else {
+        let scaled = |x: u64, p: u32| (x as u128 * p as u128 / 100).min(u64::MAX as u128) as u64;
+        let mut goal = match c.gogc {
+            Gogc::Off => u64::MAX,
+            Gogc::Percent(p) => {
+                let base = if c.version.roots_in_goal() {
+                    self.live.saturating_add(c.roots)
+                } else {
+                    self.live
+                };
                 self.live
-            };
-            self.live + base * c.gogc as u64 / 100
+                    .saturating_add(scaled(base, p))
+                    .max(scaled(c.min_heap, p))
+                    .max(self.live.saturating_add(SWEEP_MIN_HEAP_DISTANCE))
+            }
         };
-        let mut goal = gogc_goal.max(min_heap);
         if let Some(limit) = c.memlimit {
             // The limit covers all Go-managed memory; the heap gets what the rest leaves.
             // Live data above the limit cannot be collected: the goal never drops below live
             // plus one page (the runtime then collects continually, which we do not charge).
+            // In this memory-limited regime the runtime ignores the sweep distance
+            // (heapGoalInternal), so the limit wins over it here too.
             let heap_room = limit.saturating_sub(c.baseline);
             goal = goal.min(heap_room).max(self.live + 8192);
         }
@@ -669,7 +754,7 @@ mod tests {
             version: GO115,
             baseline: 10 << 20,
             roots: 0,
-            gogc: 100,
+            gogc: Gogc::Percent(100),
             memlimit: None,
             min_heap: 4 << 20,
             scavenge_rate: 1e6,
@@ -693,6 +778,100 @@ mod tests {
             h.alloc(0, 1000);
         }
         assert!(h.retained >= 2 * live - 1000 && h.retained <= 2 * live + 1000);
+    }
+
+    /// Regression (issue 25, item 8): `gogc = 0` meant "GC off". In Go, GOGC=0 collects
+    /// continually: the goal is the live heap, with no 4 MiB minimum (it scales with GOGC),
+    /// and the next cycle waits only for the 1 MiB sweep distance.
+    #[test]
+    fn gogc_zero_collects_at_the_live_heap_plus_the_sweep_distance() {
+        let mut c = cfg();
+        c.gogc = Gogc::Percent(0);
+        let mut h = GoHeap::new(c.clone(), 0);
+        // No minimum heap at GOGC=0: the first goal is the sweep distance, not 4 MiB.
+        assert_eq!(h.goal, SWEEP_MIN_HEAP_DISTANCE);
+        for _ in 0..50_000 {
+            h.alloc(1000, 1000);
+        }
+        assert_eq!(h.live, 50_000_000);
+        // The heap never holds more than one sweep distance (plus one allocation) of garbage.
+        assert!(
+            h.retained <= h.live + SWEEP_MIN_HEAP_DISTANCE + 2000,
+            "retained {} live {}",
+            h.retained,
+            h.live
+        );
+        h.collect();
+        assert_eq!(h.goal, h.live + SWEEP_MIN_HEAP_DISTANCE);
+        // One collection per MiB allocated at most: 100 MB allocated, about 95 cycles.
+        assert!(h.gc_cycles >= 90 && h.gc_cycles <= 101, "{}", h.gc_cycles);
+        // Roots do not move a GOGC=0 goal (they are scaled by GOGC too).
+        c.version = GO121;
+        c.roots = 50 << 20;
+        let mut h = GoHeap::new(c, 0);
+        h.alloc(10 << 20, 0);
+        h.collect();
+        assert_eq!(h.goal, (10 << 20) + SWEEP_MIN_HEAP_DISTANCE);
+    }
+
+    #[test]
+    fn gogc_percent_goals_minimum_and_sweep_distance() {
+        let mut c = cfg();
+        c.version = GO121;
+        c.roots = 1 << 20;
+        let goal_at = |c: &GoRuntimeConfig, live: u64| {
+            let mut h = GoHeap::new(c.clone(), 0);
+            h.alloc(live, 0);
+            h.collect();
+            h.goal
+        };
+        // GOGC=100, 100 MiB live, 1 MiB roots (Go 1.18+): 100 + 101 MiB.
+        assert_eq!(goal_at(&c, 100 << 20), 201 << 20);
+        // GOGC=50: the minimum heap is 2 MiB.
+        c.gogc = Gogc::Percent(50);
+        assert_eq!(goal_at(&c, 0), 2 << 20);
+        // GOGC=1 with 10 MiB live: 10% of a MiB of growth is below the sweep distance.
+        c.gogc = Gogc::Percent(1);
+        assert_eq!(goal_at(&c, 10 << 20), (11 << 20));
+        // The largest GOGC Go reads does not overflow.
+        c.gogc = Gogc::Percent(i32::MAX as u32);
+        assert_eq!(goal_at(&c, 1 << 40), u64::MAX);
+    }
+
+    /// GOGC=off: no collection however much is allocated, unless GOMEMLIMIT calls for one.
+    #[test]
+    fn gogc_off_collects_only_for_the_memory_limit() {
+        let mut c = cfg();
+        c.gogc = Gogc::Off;
+        let mut h = GoHeap::new(c.clone(), 0);
+        assert_eq!(h.goal, u64::MAX);
+        for _ in 0..100_000 {
+            h.alloc(0, 10_000);
+        }
+        assert_eq!(h.gc_cycles, 0);
+        assert_eq!(h.retained, 1_000_000_000);
+        c.version = GO121;
+        c.memlimit = Some(110 << 20);
+        let mut h = GoHeap::new(c, 0);
+        // The goal is the room the limit leaves above the 10 MiB baseline.
+        assert_eq!(h.goal, 100 << 20);
+        for _ in 0..100_000 {
+            h.alloc(0, 10_000);
+        }
+        assert!(h.gc_cycles >= 9, "{}", h.gc_cycles);
+        // At the limit, give or take the allocation that reached it.
+        assert!(h.rss() <= (110 << 20) + 10_000, "{}", h.rss());
+    }
+
+    #[test]
+    fn gogc_is_read_as_go_reads_it() {
+        assert_eq!(Gogc::parse("off"), Ok(Gogc::Off));
+        assert_eq!(Gogc::parse("0"), Ok(Gogc::Percent(0)));
+        assert_eq!(Gogc::parse(" 200 "), Ok(Gogc::Percent(200)));
+        for bad in ["OFF", "-1", "1.5", "", "2147483648"] {
+            assert!(Gogc::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(Gogc::Off.to_string(), "off");
     }
 
     #[test]

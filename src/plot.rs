@@ -5,7 +5,10 @@
 //!   limit dashed, outage windows shaded, OOM kills crossed, the first drop marked) and
 //!   `queue.*` (spans waiting per component, with capacity);
 //! * a sweep folder (`points.csv`): `peak_rss.*` (mean peak RSS against the first varied
-//!   field, with its confidence band, and the memory limit when the runs had one);
+//!   field, with its confidence interval, and the memory limit when the runs had one): a
+//!   numeric field as a line with its band, any other (an outage mode) as categories with
+//!   error bars; each further varied field splits the points into one series per value,
+//!   with a legend;
 //! * a compare folder (`curves.csv`): `compare.*` (the variants' RSS curves overlaid, from
 //!   replication 0, which has the same seed in every variant);
 //! * a validation folder (`validation.csv`): `validation.*` (measured against simulated, with
@@ -165,6 +168,31 @@ fn axes<'a, DB: DrawingBackend>(
     y_desc: impl AsRef<str>,
     y_label_width: u32,
 ) -> Result<Chart<'a, DB>> {
+    axes_with(
+        area,
+        title,
+        x,
+        y,
+        x_desc,
+        y_desc,
+        y_label_width,
+        (&tick, 10),
+    )
+}
+
+/// [`axes`] with the x labels' text and count given (a categorical axis names its
+/// categories at integer positions).
+#[allow(clippy::too_many_arguments)]
+fn axes_with<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: impl AsRef<str>,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+    x_desc: impl AsRef<str>,
+    y_desc: impl AsRef<str>,
+    y_label_width: u32,
+    (x_fmt, x_labels): (&dyn Fn(&f64) -> String, usize),
+) -> Result<Chart<'a, DB>> {
     let mut chart = ChartBuilder::on(area)
         .caption(title.as_ref(), ("sans-serif", 22))
         .margin(14)
@@ -175,7 +203,8 @@ fn axes<'a, DB: DrawingBackend>(
         .map_err(e)?;
     chart
         .configure_mesh()
-        .x_label_formatter(&tick)
+        .x_labels(x_labels)
+        .x_label_formatter(x_fmt)
         .y_label_formatter(&tick)
         .x_desc(x_desc.as_ref())
         .y_desc(y_desc.as_ref())
@@ -434,92 +463,241 @@ fn draw_queue<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RunData) ->
     Ok(())
 }
 
+/// A varied field's values as numbers in the unit the axis shows (sizes in MiB, durations in
+/// seconds, rates per second), with that unit; None when any value is not a number of one kind
+/// (an outage mode, a variant's name): the axis is then categorical.
+fn numeric_axis(values: &[String]) -> Option<(Vec<f64>, &'static str)> {
+    use crate::units::{ByteSize, Duration, Rate};
+    let all = |f: &dyn Fn(&str) -> Option<f64>| values.iter().map(|v| f(v)).collect();
+    let plain: Option<Vec<f64>> = all(&|v| v.parse::<f64>().ok().filter(|x| x.is_finite()));
+    if let Some(xs) = plain {
+        return Some((xs, ""));
+    }
+    let size: Option<Vec<f64>> = all(&|v| ByteSize::parse(v).ok().map(|b| b.0 as f64 / MIB));
+    if let Some(xs) = size {
+        return Some((xs, " [MiB]"));
+    }
+    let time: Option<Vec<f64>> = all(&|v| Duration::parse(v).ok().map(|d| d.0 as f64 / 1e9));
+    if let Some(xs) = time {
+        return Some((xs, " [s]"));
+    }
+    let rate: Option<Vec<f64>> = all(&|v| Rate::parse(v).ok().map(|r| r.0));
+    rate.map(|xs| (xs, " [/s]"))
+}
+
+/// One point of a sweep: x position, mean and confidence bounds of peak RSS [MiB] (the bounds
+/// NaN where there is no interval, as with one replication).
+type SweepPoint = (f64, f64, f64, f64);
+
+/// `peak_rss.*`: mean peak RSS against the first varied field, with its confidence interval.
+/// A numeric field is a numeric axis (a band and a line); any other (an outage mode) a
+/// categorical one: the categories in sweep order, each point with its interval as an error
+/// bar. Every further varied field splits the points into series, one per combination of
+/// their values, each with its own colour and legend entry: one line per value rather than
+/// one line joining every point in sweep order.
 fn draw_sweep<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     t: &Table,
-    field: &str,
+    fields: &[String],
     limit: Option<f64>,
 ) -> Result<()> {
     root.fill(&WHITE).map_err(e)?;
-    let xs: Vec<f64> = t
-        .col(field)?
-        .iter()
-        .map(|s| {
-            s.parse::<f64>()
-                .ok()
-                .or_else(|| {
-                    crate::units::ByteSize::parse(s)
-                        .ok()
-                        .map(|b| b.0 as f64 / MIB)
-                })
-                .or_else(|| {
-                    crate::units::Duration::parse(s)
-                        .ok()
-                        .map(|d| d.0 as f64 / 1e9)
-                })
-                .or_else(|| crate::units::Rate::parse(s).ok().map(|r| r.0))
-                .unwrap_or(f64::NAN)
-        })
-        .collect();
-    let is_size = t
-        .col(field)?
-        .iter()
-        .any(|s| crate::units::ByteSize::parse(s).is_ok() && s.parse::<f64>().is_err());
+    let Some(field) = fields.first() else {
+        bail!("the sweep has no varied field");
+    };
+    let raw = t.col(field)?;
     let mean = t.num("peak_rss_bytes_mean")?;
     let lo = t.num("peak_rss_bytes_ci_low")?;
     let hi = t.num("peak_rss_bytes_ci_high")?;
-    let mut pts: Vec<(f64, f64, f64, f64)> = (0..t.rows)
-        .filter(|&i| xs[i].is_finite())
-        .map(|i| (xs[i], mean[i] / MIB, lo[i] / MIB, hi[i] / MIB))
-        .collect();
-    pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-    if pts.is_empty() {
-        bail!("the sweep's `{field}` values are not numbers");
+    // Series: one per combination of the other fields' values, in sweep order.
+    let others: Vec<&Vec<String>> = fields[1..]
+        .iter()
+        .map(|f| t.col(f))
+        .collect::<Result<_>>()?;
+    let key_of = |i: usize| -> String {
+        fields[1..]
+            .iter()
+            .zip(&others)
+            .map(|(f, col)| format!("{f}={}", col[i]))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut series: Vec<(String, Vec<usize>)> = vec![];
+    for i in 0..t.rows {
+        let k = key_of(i);
+        match series.iter_mut().find(|s| s.0 == k) {
+            Some(s) => s.1.push(i),
+            None => series.push((k, vec![i])),
+        }
     }
-    let xmin = pts[0].0;
-    let xmax = pts.last().unwrap().0.max(xmin + 1e-9);
+    // The x axis: numeric when every value is a number of one kind and there are two or more
+    // of them (a single value has no scale: it is drawn as one category).
+    let mut cats: Vec<&String> = vec![];
+    for v in raw {
+        if !cats.contains(&v) {
+            cats.push(v);
+        }
+    }
+    let numeric = numeric_axis(raw).filter(|_| cats.len() > 1);
+    let (xs, x_desc): (Vec<f64>, String) = match &numeric {
+        Some((xs, unit)) => (xs.clone(), format!("{field}{unit}")),
+        None => (
+            raw.iter()
+                .map(|v| cats.iter().position(|c| *c == v).expect("listed") as f64)
+                .collect(),
+            field.clone(),
+        ),
+    };
+    // Categorical: the series side by side within a category, so intervals do not overlap.
+    let dodge = |k: usize| {
+        if numeric.is_some() || series.len() < 2 {
+            0.0
+        } else {
+            0.5 * (k as f64 / (series.len() - 1) as f64 - 0.5)
+        }
+    };
+    let pts: Vec<Vec<SweepPoint>> = series
+        .iter()
+        .enumerate()
+        .map(|(k, (_, idx))| {
+            let mut p: Vec<SweepPoint> = idx
+                .iter()
+                .map(|&i| (xs[i] + dodge(k), mean[i] / MIB, lo[i] / MIB, hi[i] / MIB))
+                .filter(|p| p.1.is_finite())
+                .collect();
+            p.sort_by(|a, b| a.0.total_cmp(&b.0));
+            p
+        })
+        .collect();
+    if pts.iter().all(|p| p.is_empty()) {
+        bail!("the sweep's points.csv has no peak RSS to draw");
+    }
+    let (xmin, xmax) = match &numeric {
+        Some((v, _)) => {
+            let a = v.iter().cloned().fold(f64::INFINITY, f64::min);
+            let b = v.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            (a, b.max(a + 1e-9))
+        }
+        None => (-0.5, cats.len() as f64 - 0.5),
+    };
     let ymax = pts
         .iter()
-        .map(|p| p.3)
+        .flatten()
+        .flat_map(|p| [p.1, p.3])
+        .filter(|y| y.is_finite())
         .fold(limit.unwrap_or(0.0) / MIB, f64::max)
         * 1.08
         + 1.0;
-    let x_desc = if is_size {
-        format!("{field} [MiB]")
+    let title = if fields.len() > 1 {
+        format!("peak RSS vs {field}, by {}", fields[1..].join(", "))
     } else {
-        field.to_string()
+        format!("peak RSS vs {field}")
     };
-    let mut chart = axes(
-        root,
-        format!("peak RSS vs {field}"),
-        xmin..xmax,
-        0f64..ymax,
-        x_desc,
-        "peak RSS [MiB]",
-        70,
-    )?;
-    let c = COLORS[0];
-    let band: Vec<(f64, f64)> = pts
-        .iter()
-        .map(|p| (p.0, p.3))
-        .chain(pts.iter().rev().map(|p| (p.0, p.2)))
-        .collect();
-    chart
-        .draw_series(std::iter::once(Polygon::new(band, c.mix(0.2).filled())))
-        .map_err(e)?
-        .label("confidence interval of the mean")
-        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], c.mix(0.2).filled()));
-    chart
-        .draw_series(LineSeries::new(
-            pts.iter().map(|p| (p.0, p.1)),
-            c.stroke_width(2),
-        ))
-        .map_err(e)?
-        .label("mean peak RSS")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
-    chart
-        .draw_series(pts.iter().map(|p| Circle::new((p.0, p.1), 3, c.filled())))
-        .map_err(e)?;
+    let cat_names: Vec<String> = cats.iter().map(|c| c.to_string()).collect();
+    let cat_label = move |x: &f64| -> String {
+        let i = x.round();
+        if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < cat_names.len() {
+            cat_names[i as usize].clone()
+        } else {
+            String::new()
+        }
+    };
+    let mut chart = if numeric.is_some() {
+        axes(
+            root,
+            title,
+            xmin..xmax,
+            0f64..ymax,
+            x_desc,
+            "peak RSS [MiB]",
+            70,
+        )?
+    } else {
+        // One label per category, at its integer position.
+        axes_with(
+            root,
+            title,
+            xmin..xmax,
+            0f64..ymax,
+            x_desc,
+            "peak RSS [MiB]",
+            70,
+            (&cat_label, cats.len() + 1),
+        )?
+    };
+    let several = series.len() > 1;
+    for (k, ((name, _), p)) in series.iter().zip(&pts).enumerate() {
+        let c = COLORS[k % COLORS.len()];
+        let with_ci: Vec<&SweepPoint> = p
+            .iter()
+            .filter(|q| q.2.is_finite() && q.3.is_finite())
+            .collect();
+        let label = if several {
+            name.clone()
+        } else {
+            "mean peak RSS".to_string()
+        };
+        if numeric.is_some() {
+            if with_ci.len() > 1 {
+                let band: Vec<(f64, f64)> = with_ci
+                    .iter()
+                    .map(|q| (q.0, q.3))
+                    .chain(with_ci.iter().rev().map(|q| (q.0, q.2)))
+                    .collect();
+                let drawn = chart
+                    .draw_series(std::iter::once(Polygon::new(band, c.mix(0.2).filled())))
+                    .map_err(e)?;
+                if k == 0 {
+                    drawn
+                        .label("confidence interval of the mean")
+                        .legend(move |(x, y)| {
+                            Rectangle::new([(x, y - 5), (x + 18, y + 5)], c.mix(0.2).filled())
+                        });
+                }
+            }
+            chart
+                .draw_series(LineSeries::new(
+                    p.iter().map(|q| (q.0, q.1)),
+                    c.stroke_width(2),
+                ))
+                .map_err(e)?
+                .label(label)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2))
+                });
+        } else {
+            // No line between categories: they have no order to interpolate along.
+            // An error bar: the interval, capped at both ends.
+            let cap = 0.012 * cats.len() as f64;
+            let drawn = chart
+                .draw_series(with_ci.iter().flat_map(|q| {
+                    [
+                        vec![(q.0, q.2), (q.0, q.3)],
+                        vec![(q.0 - cap, q.2), (q.0 + cap, q.2)],
+                        vec![(q.0 - cap, q.3), (q.0 + cap, q.3)],
+                    ]
+                    .map(|l| PathElement::new(l, c.stroke_width(2)))
+                }))
+                .map_err(e)?;
+            if k == 0 && !with_ci.is_empty() {
+                drawn
+                    .label("confidence interval of the mean")
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x + 9, y - 6), (x + 9, y + 6)], c.stroke_width(2))
+                    });
+            }
+            if several {
+                chart
+                    .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
+                    .map_err(e)?
+                    .label(label)
+                    .legend(move |(x, y)| Circle::new((x + 9, y), 4, c.filled()));
+            }
+        }
+        chart
+            .draw_series(p.iter().map(|q| Circle::new((q.0, q.1), 4, c.filled())))
+            .map_err(e)?;
+    }
     if let Some(l) = limit {
         chart
             .draw_series(DashedLineSeries::new(
@@ -697,11 +875,10 @@ pub fn plot_dir(dir: &Path, out: Option<&Path>, formats: &[Format]) -> Result<Ve
     }
     if dir.join("points.csv").exists() && !dir.join("curves.csv").exists() {
         let t = Table::read(&dir.join("points.csv"))?;
-        // The first varied field is the column after `point`.
-        let first = first_header(&dir.join("points.csv"))?;
+        let fields = varied_fields(dir)?;
         let limit = sweep_limit(dir);
         written.extend(both!(out, "peak_rss", formats, (1000, 600), |r| {
-            draw_sweep(r, &t, &first, limit)
+            draw_sweep(r, &t, &fields, limit)
         })?);
     }
     if dir.join("curves.csv").exists() {
@@ -728,12 +905,39 @@ pub fn plot_dir(dir: &Path, out: Option<&Path>, formats: &[Format]) -> Result<Ve
     Ok(written)
 }
 
-fn first_header(path: &Path) -> Result<String> {
-    let mut rd = csv::Reader::from_path(path)?;
-    rd.headers()?
-        .get(1)
-        .map(String::from)
-        .ok_or_else(|| anyhow!("{}: no varied field", path.display()))
+/// The sweep's varied fields, in `--vary` order: the manifest's `label_columns`, or else the
+/// columns of points.csv between `point` and `runs` (less their `_value` columns).
+fn varied_fields(dir: &Path) -> Result<Vec<String>> {
+    let from_manifest = std::fs::read_to_string(dir.join("manifest.json"))
+        .ok()
+        .and_then(|m| serde_json::from_str::<serde_json::Value>(&m).ok())
+        .and_then(|v| {
+            v.get("label_columns")?
+                .as_array()?
+                .iter()
+                .map(|x| x.as_str().map(String::from))
+                .collect::<Option<Vec<String>>>()
+        })
+        .filter(|l| !l.is_empty());
+    if let Some(l) = from_manifest {
+        return Ok(l);
+    }
+    let path = dir.join("points.csv");
+    let mut rd = csv::Reader::from_path(&path)?;
+    let mut fields: Vec<String> = vec![];
+    for h in rd.headers()?.iter().skip(1).take_while(|h| *h != "runs") {
+        // A varied field's numeric column follows it (`<field>_value`): not a field itself.
+        let numeric = fields
+            .last()
+            .is_some_and(|f| h == format!("{f}{}", crate::sweep::VALUE_SUFFIX));
+        if !numeric {
+            fields.push(h.to_string());
+        }
+    }
+    if fields.is_empty() {
+        bail!("{}: no varied field", path.display());
+    }
+    Ok(fields)
 }
 
 /// The memory limit the sweep's runs had, when `runs.csv` says so and it is the same for all.

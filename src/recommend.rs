@@ -249,6 +249,7 @@ pub fn cmd_recommend(a: RecommendArgs) -> Result<(), Failure> {
         return Err(usage("--confidence must be between 0 and 1"));
     }
     let loaded = scenario::load(&a.scenario, &m.overrides)?;
+    scenario::print_warnings(&loaded.warnings);
     let sc = &loaded.scenario;
     // Sizes are shown as the user wrote the limit (200MiB -> MiB), else as the scenario does.
     a.memory_limit

@@ -530,6 +530,7 @@ pub fn cmd_validate(a: ValidateArgs) -> Result<(), Failure> {
     let opts = a.input.read_options()?;
     let loaded = scenario::load(&a.scenario, &a.overrides)?;
     crate::units::Family::of_scenario(&loaded.text).set();
+    scenario::print_warnings(&loaded.warnings);
     let sc = &loaded.scenario;
     let component = pick_component(sc, &a.input.component)?;
     let measured = a
@@ -1034,6 +1035,7 @@ pub fn cmd_calibrate(a: CalibrateArgs) -> Result<(), Failure> {
     let opts = a.input.read_options()?;
     let loaded = scenario::load(&a.scenario, &a.overrides)?;
     crate::units::Family::of_scenario(&loaded.text).set();
+    scenario::print_warnings(&loaded.warnings);
     let file = a.scenario.display().to_string();
     let text = loaded.text.clone();
     let mut runs = vec![];

@@ -97,6 +97,9 @@ pub struct Imported {
     pub not_modelled: Vec<String>,
     /// Values that are not in the input: defaults the user should check.
     pub defaults: Vec<String>,
+    /// Values the input does say that are likely not what was meant (a period without its
+    /// unit, a timer that fires continually): printed on stderr as warnings.
+    pub warnings: Vec<String>,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -221,9 +224,10 @@ impl Toml {
     }
 
     /// The written text, checked with the scenario loader; a value the loader refuses is
-    /// reported at its origin in the input.
+    /// reported at its origin in the input. The event budget of a run is not checked: the
+    /// scenario says what the input says (the importer warns), and `run` refuses it.
     pub fn finish(self, input: &str, not_modelled: Vec<String>) -> Result<Imported, ImportError> {
-        if let Err(e) = crate::scenario::parse("imported.toml", &self.out) {
+        if let Err(e) = crate::scenario::parse_config("imported.toml", &self.out) {
             let field = e.field.replace('[', ".").replace(']', "");
             return Err(match self.origins.iter().find(|(f, _)| *f == field) {
                 Some((_, o)) => ImportError {
@@ -247,6 +251,7 @@ impl Toml {
             toml: self.out,
             not_modelled,
             defaults: self.defaults,
+            warnings: vec![],
         })
     }
 }
@@ -812,6 +817,9 @@ pub fn cmd_import(a: ImportArgs) -> Result<(), Failure> {
         }
     }
     let mut note = String::new();
+    for w in &imported.warnings {
+        note.push_str(&format!("warning: {w}\n"));
+    }
     if let Some(p) = &out {
         note.push_str(&format!("wrote {} from {what}\n", p.display()));
     }

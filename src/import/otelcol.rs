@@ -60,7 +60,14 @@ struct Ctx<'a> {
     file: &'a str,
     env: &'a [(String, String)],
     notes: Vec<String>,
+    /// Values that are valid but likely not meant (`Imported::warnings`).
+    warnings: Vec<String>,
 }
+
+/// A timer period below this is warned about at import: no shipped default or documented
+/// advice goes below 1 ms (the memory_limiter's advice is 1 s, the batch timeout's default
+/// 200 ms), and below it a timer fires continually.
+const FAST_TIMER_NS: u64 = 1_000_000;
 
 /// A component's type: the part of its id before `/`.
 fn type_of(id: &str) -> &str {
@@ -163,15 +170,54 @@ impl Ctx<'_> {
     }
 
     /// A Go `time.Duration`: `200ms`, `1m30s`, `1.5h`; a bare integer is nanoseconds (the
-    /// collector decodes an integer into time.Duration as it is).
-    fn duration(&self, n: &Node, key: &str) -> Result<Option<u64>, ImportError> {
+    /// collector decodes an integer into time.Duration as it is). A non-zero bare integer is
+    /// warned about: `timeout: 5` is 5 ns, not 5 s.
+    fn duration(&mut self, n: &Node, key: &str) -> Result<Option<u64>, ImportError> {
+        self.period(n, key, None)
+    }
+
+    /// [`Self::duration`] for the period of a timer; `fires` says what the collector does
+    /// each time it fires, for the warning when the period is below [`FAST_TIMER_NS`].
+    fn period(
+        &mut self,
+        n: &Node,
+        key: &str,
+        fires: Option<&str>,
+    ) -> Result<Option<u64>, ImportError> {
         let Some((t, _)) = self.text(n, key)? else {
             return Ok(None);
         };
-        match parse_go_duration(&t) {
-            Ok(ns) => Ok(Some(ns)),
-            Err(m) => self.err(Some(n.line), key, m),
+        let ns = match parse_go_duration(&t) {
+            Ok(ns) => ns,
+            Err(m) => return self.err(Some(n.line), key, m),
+        };
+        let bare = ns > 0 && t.trim().trim_start_matches('+').parse::<u64>().is_ok();
+        let fast = fires.filter(|_| ns > 0 && ns < FAST_TIMER_NS);
+        if bare || fast.is_some() {
+            let mut w = format!("{key} (line {}): ", n.line);
+            if bare {
+                w.push_str(&format!(
+                    "`{t}` has no unit, and the collector reads a bare number as nanoseconds \
+                     (an integer decodes into time.Duration as is): this is {}",
+                    crate::scenario::events::fmt_period(ns)
+                ));
+            } else {
+                w.push_str(&format!(
+                    "`{t}` is {}",
+                    crate::scenario::events::fmt_period(ns)
+                ));
+            }
+            if let Some(f) = fast {
+                w.push_str(&format!(
+                    ". The collector accepts it: {f}. The scenario keeps the value, and `run` \
+                     refuses it when its timer events exceed tracesim's budget ({:.0e} per run)",
+                    crate::scenario::events::MAX_PERIODIC_EVENTS
+                ));
+            }
+            w.push_str("; write the unit you mean (e.g. 1s)");
+            self.warnings.push(w);
         }
+        Ok(Some(ns))
     }
 
     /// A section or component config as entries; an empty value is an empty mapping.
@@ -380,6 +426,7 @@ pub fn import_otelcol(file: &str, text: &str, o: &Options) -> Result<Imported, I
         file,
         env: &o.env,
         notes: vec![],
+        warnings: vec![],
     };
     let root = yaml::parse(text).map_err(|e| ImportError {
         file: file.to_string(),
@@ -770,8 +817,16 @@ pub fn import_otelcol(file: &str, text: &str, o: &Options) -> Result<Imported, I
             };
             match e.key.as_str() {
                 "check_interval" => {
-                    if let Some(d) = cx.duration(&e.value, &key)? {
+                    // internal/memorylimiter: NewMemoryLimiter makes
+                    // time.NewTicker(cfg.CheckInterval) and startMonitoring's goroutine runs
+                    // CheckMemLimits on each tick.
+                    let fires = "its checker goroutine waits on time.NewTicker(check_interval) \
+                                 (internal/memorylimiter) and a Go ticker drops the ticks a slow \
+                                 reader misses, so it checks back to back, each check a \
+                                 runtime.ReadMemStats that stops the world, on a core of its own";
+                    if let Some(d) = cx.period(&e.value, &key, Some(fires))? {
                         saw_check = true;
+                        warn_in_scenario(&mut t, &cx, &key);
                         t.kv_from("check_interval", dur(d), origin);
                     }
                 }
@@ -841,7 +896,13 @@ pub fn import_otelcol(file: &str, text: &str, o: &Options) -> Result<Imported, I
                     }
                 }
                 "timeout" => {
-                    if let Some(d) = cx.duration(&e.value, &key)? {
+                    // processor/batchprocessor startLoop: on `<-timer.C` it sends what it
+                    // holds and resets the timer to `timeout`.
+                    let fires = "the batch processor's loop re-arms its timer for `timeout` \
+                                 every time it fires, so it wakes continually and sends whatever \
+                                 has arrived as a batch";
+                    if let Some(d) = cx.period(&e.value, &key, Some(fires))? {
+                        warn_in_scenario(&mut t, &cx, &key);
                         t.kv_from("timeout", dur(d), origin);
                     }
                 }
@@ -1169,5 +1230,30 @@ pub fn import_otelcol(file: &str, text: &str, o: &Options) -> Result<Imported, I
     write_outage(&mut t, o);
 
     t.summary_blocks(not_modelled_at, &cx.notes);
-    t.finish(file, cx.notes)
+    let mut imported = t.finish(file, cx.notes)?;
+    imported.warnings = cx.warnings;
+    Ok(imported)
+}
+
+/// Writes the warning just given for `key`, if any, as a comment above the value about to be
+/// written, so that the scenario file says it too (wrapped at 90 columns).
+fn warn_in_scenario(t: &mut Toml, cx: &Ctx, key: &str) {
+    let Some(w) = cx
+        .warnings
+        .last()
+        .filter(|w| w.starts_with(&format!("{key} (")))
+    else {
+        return;
+    };
+    let mut lines = vec![String::from("WARNING:")];
+    for word in w.split_whitespace() {
+        let last = lines.last_mut().expect("one line");
+        if last.len() + 1 + word.len() > 88 {
+            lines.push(word.to_string());
+        } else {
+            last.push(' ');
+            last.push_str(word);
+        }
+    }
+    t.comment(&lines.join("\n"));
 }

@@ -5,6 +5,7 @@
 //! Every error names the file, the line and column where the line is known, and the field
 //! path (`storage.outages[0].start`).
 
+pub mod events;
 pub mod otelcol;
 pub mod raw;
 pub mod tracer;
@@ -39,6 +40,37 @@ impl fmt::Display for ScenarioError {
 }
 
 impl std::error::Error for ScenarioError {}
+
+/// Something a valid scenario says that its run will not show as written (an outage that
+/// starts after the run ends, a timer whose first tick comes after it). Not fatal: every
+/// command that loads a scenario prints its warnings once, on stderr, located like an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioWarning {
+    pub file: String,
+    pub line: Option<(usize, usize)>,
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The same shape as an error, so editors and people find the line the same way.
+        let e = ScenarioError {
+            file: self.file.clone(),
+            line: self.line,
+            field: self.field.clone(),
+            message: self.message.clone(),
+        };
+        e.fmt(f)
+    }
+}
+
+/// Prints a loaded scenario's warnings on stderr, one line each.
+pub fn print_warnings(warnings: &[ScenarioWarning]) {
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+}
 
 /// Validated scenario.
 #[derive(Clone, Debug)]
@@ -162,6 +194,9 @@ pub struct Loaded {
     pub scenario: Scenario,
     pub text: String,
     pub path: PathBuf,
+    /// What the scenario says that its run will not show ([`warnings`]); the command prints
+    /// them ([`print_warnings`]).
+    pub warnings: Vec<ScenarioWarning>,
 }
 
 /// Reads, overrides, parses and validates a scenario file.
@@ -175,27 +210,136 @@ pub fn load(path: &Path, overrides: &[String]) -> Result<Loaded, ScenarioError> 
     })?;
     let text = apply_overrides(&file, &text, overrides)?;
     let scenario = parse(&file, &text).map_err(|mut e| {
-        // Say when the offending value came from the command line rather than the file.
-        let field = path_segments(&e.field);
-        for o in overrides {
-            let path = o.split_once('=').map_or(o.as_str(), |(p, _)| p);
-            if !field.is_empty() && path_segments(path) == field {
-                e.message = format!("{} (set by --set {o})", e.message);
-            }
-        }
+        e.message = set_by(e.message, &e.field, overrides);
         e
     })?;
+    let warnings = warnings(&file, &text, &scenario)
+        .into_iter()
+        .map(|mut w| {
+            w.message = set_by(w.message, &w.field, overrides);
+            w
+        })
+        .collect();
     Ok(Loaded {
         scenario,
         text,
         path: path.to_path_buf(),
+        warnings,
     })
 }
 
-/// Parses and validates scenario text (`file` is only used in messages).
+/// Says when a value a message is about came from the command line rather than the file:
+/// the field itself, or the run's duration a message compares it with.
+fn set_by(message: String, field: &str, overrides: &[String]) -> String {
+    let field = path_segments(field);
+    let duration = path_segments("scenario.duration");
+    let by: Vec<String> = overrides
+        .iter()
+        .filter(|o| {
+            let path = path_segments(o.split_once('=').map_or(o.as_str(), |(p, _)| p));
+            let about_duration = path == duration && message.contains("scenario.duration");
+            !field.is_empty() && (path == field || about_duration)
+        })
+        .map(|o| format!("--set {o}"))
+        .collect();
+    if by.is_empty() {
+        message
+    } else {
+        format!("{message} (set by {})", by.join(" and "))
+    }
+}
+
+/// What a valid scenario says that its run will not show as written:
+/// * an outage (storage, agent) that starts at or after the run's end never happens (one
+///   that ends after it is not warned about: "down for the rest of the run" is a common way
+///   to write an outage that never recovers, as `models/validation/otel-rs-bsp.toml` does);
+/// * a rate step at or after the end never takes effect;
+/// * a timer that fires whatever happens (the memory_limiter check, the batch timer, the
+///   queue resize check, flushes, samples) but whose first tick comes after the end never
+///   fires at all.
+pub fn warnings(file: &str, text: &str, s: &Scenario) -> Vec<ScenarioWarning> {
+    let end = s.duration;
+    let at = |ns: Nanos| events::fmt_period(ns);
+    let mut out: Vec<(String, String)> = vec![];
+    let outage_lists = [
+        ("storage", s.storage.as_ref().map(|x| &x.outages)),
+        ("agent", s.agent.as_ref().map(|x| &x.outages)),
+    ];
+    for (stage, outages) in outage_lists {
+        for (i, o) in outages.into_iter().flatten().enumerate() {
+            if o.start >= end {
+                out.push((
+                    format!("{stage}.outages[{i}].start"),
+                    format!(
+                        "the outage starts at {}, when the run is over (scenario.duration = \
+                         {}): it never happens",
+                        at(o.start),
+                        at(end)
+                    ),
+                ));
+            }
+        }
+    }
+    // The schedule as written (the validated steps merge a step at 0 into workload.rate).
+    let schedule = parse_raw(file, text)
+        .map(|r| r.workload.rate_schedule)
+        .unwrap_or_default();
+    for (i, step) in schedule.iter().enumerate() {
+        if step.at.0 >= end {
+            out.push((
+                format!("workload.rate_schedule[{i}].at"),
+                format!(
+                    "the rate step at {} comes when the run is over (scenario.duration = {}): \
+                     it never takes effect",
+                    at(step.at.0),
+                    at(end)
+                ),
+            ));
+        }
+    }
+    for src in events::sources(s) {
+        if src.unconditional && src.every > end {
+            out.push((
+                src.field.clone(),
+                format!(
+                    "{} is longer than the run (scenario.duration = {}): there are no {}",
+                    at(src.every),
+                    at(end),
+                    src.what
+                ),
+            ));
+        }
+    }
+    out.into_iter()
+        .map(|(field, message)| ScenarioWarning {
+            file: file.to_string(),
+            line: locate(text, &field),
+            field,
+            message,
+        })
+        .collect()
+}
+
+/// Parses and validates scenario text (`file` is only used in messages), including the
+/// budget of timer events a run may spend ([`events::MAX_PERIODIC_EVENTS`]).
 pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
+    located(file, text, validate)
+}
+
+/// [`parse`] without the event budget: is this a valid configuration, whether or not a run
+/// of it is affordable? For `import`, which writes what the input says (and warns) even when
+/// `run` will refuse it.
+pub fn parse_config(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
+    located(file, text, validate_config)
+}
+
+fn located(
+    file: &str,
+    text: &str,
+    check: fn(&RawScenario) -> VResult<Scenario>,
+) -> Result<Scenario, ScenarioError> {
     let raw = parse_raw(file, text)?;
-    validate(&raw).map_err(|(field, message)| ScenarioError {
+    check(&raw).map_err(|(field, message)| ScenarioError {
         file: file.to_string(),
         line: locate(text, &field),
         field,
@@ -358,7 +502,10 @@ fn set_in_item(
                 .get_mut(idx)
                 .ok_or_else(|| format!("index {idx} is out of range ({n} entries)"))?;
             if rest.is_empty() {
+                // Keep the element's layout (its line in a multi-line array).
+                let decor = slot.decor().clone();
                 *slot = v;
+                *slot.decor_mut() = decor;
                 return Ok(());
             }
             let t = slot
@@ -377,7 +524,27 @@ fn set_in_table(
 ) -> Result<(), String> {
     let seg = &segs[0];
     if segs.len() == 1 {
-        t.insert(seg, toml_edit::Item::Value(v));
+        // Replace a written value in place: `insert` would replace its key too, and with it
+        // the comment lines above it, moving every later line (and so the line numbers that
+        // errors and warnings give). A comment after the old value is about the old value:
+        // it says so instead.
+        if let Some(old) = t.get_mut(seg).and_then(|i| i.as_value_mut()) {
+            let mut decor = old.decor().clone();
+            let commented = decor
+                .suffix()
+                .and_then(|x| x.as_str())
+                .is_some_and(|x| x.contains('#'));
+            if commented {
+                let mut was = old.clone();
+                was.decor_mut().clear();
+                let was = was.to_string().replace('\n', " ");
+                decor.set_suffix(format!(" # --set (was {was})"));
+            }
+            *old = v;
+            *old.decor_mut() = decor;
+        } else {
+            t.insert(seg, toml_edit::Item::Value(v));
+        }
         return Ok(());
     }
     if t.get(seg).is_none() {
@@ -395,8 +562,15 @@ pub(crate) fn bad<T>(field: &str, msg: impl Into<String>) -> VResult<T> {
     Err((field.to_string(), msg.into()))
 }
 
-/// Cross-field checks and conversion to the engine's form.
+/// Cross-field checks and conversion to the engine's form, then the event budget.
 pub fn validate(r: &RawScenario) -> VResult<Scenario> {
+    let s = validate_config(r)?;
+    events::check(&s)?;
+    Ok(s)
+}
+
+/// Cross-field checks and conversion to the engine's form.
+pub fn validate_config(r: &RawScenario) -> VResult<Scenario> {
     let m = &r.scenario;
     if m.name.trim().is_empty() {
         return bad("scenario.name", "must not be empty");
@@ -785,6 +959,16 @@ pub(crate) fn validate_go_runtime(
             ),
         )
     })?;
+    if m.gomemlimit.is_some() && !version.has_memory_limit() {
+        return bad(
+            &format!("{field}.gomemlimit"),
+            format!(
+                "GOMEMLIMIT appeared in Go 1.19: a Go {} runtime ignores it (remove it, or \
+                 raise {field}.go_version)",
+                m.go_version
+            ),
+        );
+    }
     if let Some(l) = m.limit {
         if l.0 <= m.baseline.0 {
             return bad(

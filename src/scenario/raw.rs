@@ -2,6 +2,7 @@
 //! the real systems' defaults, each with its source; `validate` turns this into `Scenario`.
 
 use crate::dist::DistSpec;
+use crate::memory::Gogc;
 use crate::units::{ByteSize, Duration, Rate};
 use serde::Deserialize;
 
@@ -209,8 +210,9 @@ pub struct RawMemory {
     /// GC roots counted in the heap goal (Go >= 1.18).
     #[serde(default)]
     pub gc_roots: ByteSize,
+    /// GOGC: a percentage, or "off".
     #[serde(default = "d_gogc")]
-    pub gogc: u32,
+    pub gogc: Gogc,
     #[serde(default)]
     pub gomemlimit: Option<ByteSize>,
     #[serde(default = "d_min_heap")]
@@ -224,8 +226,32 @@ pub struct RawMemory {
     /// Structural model of one decoded span in memory.
     pub span_model: RawSpanModel,
 }
-fn d_gogc() -> u32 {
-    100
+fn d_gogc() -> Gogc {
+    Gogc::Percent(100)
+}
+
+/// GOGC as written: an integer percentage, or a string (`"off"`, or digits as the
+/// environment variable would hold them, so `--set ...gogc=off` works unquoted).
+impl<'de> Deserialize<'de> for Gogc {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Gogc;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a GOGC percentage such as 100, or \"off\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Gogc, E> {
+                Gogc::parse(s).map_err(E::custom)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Gogc, E> {
+                Gogc::from_percent(v).map_err(E::custom)
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Gogc, E> {
+                Gogc::from_percent(v.min(i64::MAX as u64) as i64).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 fn d_min_heap() -> ByteSize {
     ByteSize(4 << 20)
@@ -807,8 +833,9 @@ pub struct RawOtelMemory {
     pub baseline: ByteSize,
     #[serde(default)]
     pub gc_roots: ByteSize,
+    /// GOGC: a percentage, or "off".
     #[serde(default = "d_gogc")]
-    pub gogc: u32,
+    pub gogc: Gogc,
     /// GOMEMLIMIT; the collector docs advise 80% of the container limit.
     #[serde(default)]
     pub gomemlimit: Option<ByteSize>,
@@ -830,7 +857,7 @@ pub struct RawGoRuntime<'a> {
     pub go_version: &'a str,
     pub baseline: ByteSize,
     pub gc_roots: ByteSize,
-    pub gogc: u32,
+    pub gogc: Gogc,
     pub gomemlimit: Option<ByteSize>,
     pub min_heap: ByteSize,
     pub scavenge_rate: ByteSize,

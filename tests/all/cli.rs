@@ -304,3 +304,466 @@ fn bench_quick_writes_tidy_csv() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("event_queue"));
 }
+
+// ---- Event storms (issue 25): a timer period without its unit must never hang a run. ----
+
+/// Runs tracesim in `dir`, its output in files (a full pipe cannot block it), and kills it
+/// after a minute: a storm then fails the test instead of hanging the suite.
+fn run_bounded(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
+    let err_path = dir.join("stderr.txt");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tracesim"))
+        .current_dir(dir)
+        .args(args)
+        .stdout(std::fs::File::create(dir.join("stdout.txt")).unwrap())
+        .stderr(std::fs::File::create(&err_path).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break Some(st);
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let err = std::fs::read_to_string(&err_path).unwrap();
+    (status.and_then(|s| s.code()), err)
+}
+
+/// Regression: memory_limiter `check_interval: 1` (1 ns, accepted by the collector) made a run
+/// that never ended, even at `--set scenario.duration=2s`. It is now refused at once, naming
+/// the file, line and field, the implied count and the budget.
+#[test]
+fn event_storm_of_a_1ns_check_interval_is_refused_not_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = model("otelcol-testbed-no-backend-limiter.toml")
+        .replace("check_interval = \"100ms\"", "check_interval = \"1ns\"");
+    let line = line_of(&text, "check_interval = \"1ns\"");
+    std::fs::write(dir.path().join("s.toml"), &text).unwrap();
+    let args = [
+        "run",
+        "s.toml",
+        "--set",
+        "scenario.duration=2s",
+        "--out",
+        "out",
+    ];
+    let (code, err) = run_bounded(dir.path(), &args);
+    assert_eq!(code, Some(2), "stderr: {err}");
+    for n in [
+        format!("s.toml:{line}:"),
+        "otelcol.memory_limiter.check_interval".to_string(),
+        "2.0e9 memory_limiter checks".to_string(),
+        "budget of 1e9".to_string(),
+    ] {
+        assert!(err.contains(&n), "`{n}` not in: {err}");
+    }
+    assert!(!dir.path().join("out").exists());
+}
+
+/// `sample_interval = "1ns"`: refused at once too (below the 1 ms resolution of the
+/// timeseries), never run.
+#[test]
+fn event_storm_of_a_1ns_sample_interval_is_refused_not_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = tiny_with("sample_interval = \"1s\"", "sample_interval = \"1ns\"");
+    let line = line_of(&text, "sample_interval");
+    std::fs::write(dir.path().join("s.toml"), &text).unwrap();
+    let args = ["run", "s.toml", "--set", "scenario.duration=2s"];
+    let (code, err) = run_bounded(dir.path(), &args);
+    assert_eq!(code, Some(2), "stderr: {err}");
+    assert!(err.contains(&format!("s.toml:{line}:")), "{err}");
+    assert!(err.contains("scenario.sample_interval"), "{err}");
+}
+
+/// Every timer of the engine is under the budget: a period of 1 ns on any of them is refused
+/// with its own field named, before a run starts.
+#[test]
+fn every_timer_source_is_held_to_the_event_budget() {
+    let oc = crate::otelcol::OC;
+    let es = model("jaeger-collector-es-outage.toml");
+    let dd = model("istio-ingress-datadog.toml");
+    let sdk = model("otel-sdk-collector-refused.toml");
+    let with_limiter = [
+        "otelcol.processors=[\"memory_limiter\", \"batch\"]",
+        "otelcol.memory_limiter.limit_mib=100",
+    ];
+    let cases: Vec<(&str, Vec<&str>, &str)> = vec![
+        (
+            oc,
+            [
+                &with_limiter[..],
+                &["otelcol.memory_limiter.check_interval=\"1ns\""],
+            ]
+            .concat(),
+            "otelcol.memory_limiter.check_interval",
+        ),
+        (
+            oc,
+            vec!["otelcol.batch.timeout=\"1ns\""],
+            "otelcol.batch.timeout",
+        ),
+        (
+            oc,
+            vec![
+                "otelcol.exporter.retry_on_failure.initial_interval=\"1ns\"",
+                "otelcol.exporter.retry_on_failure.max_interval=\"1ns\"",
+                "storage.refuse_latency=\"0s\"",
+            ],
+            "otelcol.exporter.retry_on_failure.initial_interval",
+        ),
+        (
+            &es,
+            vec!["collector.resize_interval=\"1ns\""],
+            "collector.resize_interval",
+        ),
+        (
+            &es,
+            vec!["storage.bulk.flush_interval=\"1ns\""],
+            "storage.bulk.flush_interval",
+        ),
+        (
+            &es,
+            vec!["storage.bulk.reconnect_interval=\"1ns\""],
+            "storage.bulk.reconnect_interval",
+        ),
+        (
+            &dd,
+            vec!["tracer.flush_interval=\"1ns\""],
+            "tracer.flush_interval",
+        ),
+        (
+            &sdk,
+            vec!["tracer.scheduled_delay=\"1ns\""],
+            "tracer.scheduled_delay",
+        ),
+        (
+            &sdk,
+            vec![
+                "tracer.retry.initial_interval=\"1ns\"",
+                "tracer.retry.max_interval=\"1ns\"",
+                "tracer.retry.max_retries=1000000000",
+            ],
+            "tracer.retry.initial_interval",
+        ),
+    ];
+    for (base, sets, field) in cases {
+        let o: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+        let text = tracesim::scenario::apply_overrides("s.toml", base, &o).unwrap();
+        // A valid configuration...
+        tracesim::scenario::parse_config("s.toml", &text).unwrap_or_else(|e| panic!("{e}"));
+        // ... whose run is refused.
+        let e = tracesim::scenario::parse("s.toml", &text).unwrap_err();
+        assert_eq!(e.field, field, "{sets:?}: {e}");
+        assert!(e.message.contains("budget of 1e9"), "{e}");
+    }
+}
+
+/// The other way round: no bundled scenario comes near the budget (so it refuses only
+/// periods nobody means).
+#[test]
+fn bundled_scenarios_are_far_below_the_event_budget() {
+    let dir = format!("{}/models", env!("CARGO_MANIFEST_DIR"));
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_none_or(|x| x != "toml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&p).unwrap();
+        let sc = tracesim::scenario::parse("m", &text).unwrap();
+        let total: f64 = tracesim::scenario::events::sources(&sc)
+            .iter()
+            .map(|s| s.events)
+            .sum();
+        assert!(
+            total < tracesim::scenario::events::MAX_PERIODIC_EVENTS / 1000.0,
+            "{}: {total:.1e}",
+            p.display()
+        );
+        seen += 1;
+    }
+    assert!(seen >= 10);
+}
+
+// ---- Scenario warnings (issue 25): what the run will not show is said, not swallowed. ----
+
+/// TINY with a storage outage from `start` for `duration`.
+fn tiny_with_outage(start: &str, duration: &str) -> String {
+    tiny_with(
+        "latency = \"50ms\"",
+        &format!(
+            "latency = \"50ms\"\noutages = [{{ start = \"{start}\", duration = \"{duration}\", mode = \"refuse\" }}]"
+        ),
+    )
+}
+
+fn warning_lines(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect()
+}
+
+/// Regression: an outage that starts after the run ends was accepted silently (the run then
+/// shows a healthy backend). It is a warning naming the file, line and field, printed once.
+#[test]
+fn outage_after_the_run_ends_is_a_warning_with_its_line() {
+    let t = tiny_with_outage("20s", "5s");
+    let line = line_of(&t, "outages = ");
+    let (out, _dir) = run_with(Some(&t), &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let w = warning_lines(&err);
+    assert_eq!(w.len(), 1, "{err}");
+    assert!(
+        w[0].starts_with(&format!("warning: s.toml:{line}:")),
+        "{err}"
+    );
+    assert!(w[0].contains("field `storage.outages[0].start`"), "{err}");
+    assert!(w[0].contains("never happens"), "{err}");
+    // Inside the run: nothing to say.
+    let (out, _dir) = run_with(Some(&tiny_with_outage("2s", "5s")), &[]);
+    assert!(warning_lines(&String::from_utf8_lossy(&out.stderr)).is_empty());
+}
+
+/// Sweeps and comparisons print their scenario's warnings too, once (not once per point).
+#[test]
+fn sweep_and_compare_print_a_scenario_warning_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.toml"), tiny_with_outage("12s", "5s")).unwrap();
+    for args in [
+        &[
+            "sweep",
+            "s.toml",
+            "--vary",
+            "collector.queue_size=50,100",
+            "--out",
+            "sw",
+        ][..],
+        &[
+            "compare",
+            "s.toml",
+            "--variant",
+            "a",
+            "--variant",
+            "b: collector.queue_size=50",
+            "--out",
+            "cmp",
+        ][..],
+    ] {
+        let mut full = args.to_vec();
+        full.extend(["--replications", "1", "--quiet"]);
+        let out = Command::new(env!("CARGO_BIN_EXE_tracesim"))
+            .current_dir(dir.path())
+            .args(&full)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        let w = warning_lines(&err);
+        assert_eq!(w.len(), 1, "{args:?}: {err}");
+        assert!(w[0].contains("storage.outages[0].start"), "{err}");
+        assert!(w[0].contains("never happens"), "{err}");
+    }
+}
+
+/// What `scenario::load` warns about, with the `--set` that caused it named.
+#[test]
+fn scenario_warnings_name_what_the_run_will_not_show() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("s.toml");
+    let text = tiny_with_outage("9s", "10s")
+        .replace(
+            "rate = \"10/s\"",
+            "rate = \"10/s\"\nrate_schedule = [{ at = \"4s\", rate = \"20/s\" }, { at = \"30s\", rate = \"5/s\" }]",
+        )
+        .replace("queue_size = 100", "queue_size = 100\nqueue_size_memory = \"1MiB\"");
+    std::fs::write(&p, &text).unwrap();
+    let l = tracesim::scenario::load(&p, &["scenario.duration=8s".to_string()]).unwrap();
+    let fields: Vec<&str> = l.warnings.iter().map(|w| w.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "storage.outages[0].start",
+            "workload.rate_schedule[1].at",
+            "collector.resize_interval"
+        ],
+        "{:?}",
+        l.warnings
+    );
+    for w in &l.warnings {
+        assert!(
+            w.message.ends_with("(set by --set scenario.duration=8s)"),
+            "{w}"
+        );
+    }
+    // Located where they are written; the resize interval is a default (no line).
+    assert_eq!(
+        l.warnings[0].line.map(|x| x.0),
+        Some(line_of(&text, "outages = "))
+    );
+    assert_eq!(
+        l.warnings[1].line.map(|x| x.0),
+        Some(line_of(&text, "rate_schedule"))
+    );
+    assert_eq!(l.warnings[2].line, None);
+    assert!(l.warnings[2].message.contains("no queue resize checks"));
+}
+
+/// Regression: `--set` of a field with comment lines above it dropped those lines from the
+/// text, so errors and warnings named a line a few lines off the one in the file.
+#[test]
+fn set_keeps_the_lines_that_messages_name() {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("models/jaeger-collector-es-outage.toml");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let line = line_of(&text, "start = \"5m\"");
+    let sets = [
+        "scenario.duration=7m".to_string(),
+        "storage.outages.0.start=8m".to_string(),
+    ];
+    let l = tracesim::scenario::load(&p, &sets).unwrap();
+    assert_eq!(l.warnings.len(), 1, "{:?}", l.warnings);
+    let w = &l.warnings[0];
+    assert_eq!(w.line.map(|x| x.0), Some(line), "{w}");
+    assert!(
+        w.message
+            .ends_with("(set by --set scenario.duration=7m and --set storage.outages.0.start=8m)"),
+        "{w}"
+    );
+    // The same for an error.
+    let e = tracesim::scenario::load(&p, &["storage.outages.0.start=-1s".to_string()]).unwrap_err();
+    assert_eq!(e.line.map(|x| x.0), Some(line), "{e}");
+    // Every other line is as written too.
+    assert_eq!(l.text.lines().count(), text.lines().count(), "{}", l.text);
+    // A comment after a replaced value was about the old value: it says so.
+    let l =
+        tracesim::scenario::load(&p, &["collector.queue_size_memory=15MiB".to_string()]).unwrap();
+    assert!(
+        l.text
+            .contains("queue_size_memory = \"15MiB\" # --set (was \"80MiB\")"),
+        "{}",
+        l.text
+    );
+}
+
+// ---- Sweep plots (issue 25): categorical axes drawn, a second axis one line per value. ----
+
+/// Runs `tracesim sweep s.toml ARGS --plot` on TINY (with an outage inside the run) and
+/// returns the folder's peak_rss.svg.
+fn sweep_plot(dir: &std::path::Path, out: &str, args: &[&str]) -> String {
+    std::fs::write(dir.join("s.toml"), tiny_with_outage("2s", "3s")).unwrap();
+    let mut full = vec!["sweep", "s.toml", "--plot", "--quiet", "--out", out];
+    full.extend_from_slice(args);
+    let o = Command::new(env!("CARGO_BIN_EXE_tracesim"))
+        .current_dir(dir)
+        .args(&full)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{args:?}: {err}");
+    let svg = std::fs::read_to_string(dir.join(out).join("peak_rss.svg")).unwrap();
+    assert!(svg.len() > 1000, "{args:?}: {svg}");
+    assert!(dir.join(out).join("peak_rss.png").exists());
+    svg
+}
+
+/// The texts an SVG shows (labels, legend entries), trimmed.
+fn svg_texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| {
+            let body = &t[t.find('>')? + 1..];
+            Some(body[..body.find("</text>")?].trim().to_string())
+        })
+        .collect()
+}
+
+/// The SVG polylines with exactly `n` points (the sweep's lines: the grid, ticks and legend
+/// marks are 2-point polylines).
+fn polylines_with(svg: &str, n: usize) -> usize {
+    svg.split("<polyline")
+        .skip(1)
+        .filter(|p| {
+            let pts = p.split("points=\"").nth(1).unwrap_or("");
+            let pts = &pts[..pts.find('"').unwrap_or(0)];
+            pts.split_whitespace().count() == n
+        })
+        .count()
+}
+
+/// Regression: `sweep --vary storage.outages.0.mode=refuse,hang --plot` wrote the CSVs and
+/// then exited 1 ("values are not numbers"). A categorical axis is drawn: its categories on
+/// the x axis, each point with its interval.
+#[test]
+fn plot_of_a_categorical_sweep_names_its_categories() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = sweep_plot(
+        dir.path(),
+        "sw",
+        &[
+            "--vary",
+            "storage.outages.0.mode=refuse,hang",
+            "--replications",
+            "2",
+        ],
+    );
+    let texts = svg_texts(&svg);
+    for label in ["refuse", "hang", "storage.outages.0.mode", "peak RSS [MiB]"] {
+        assert!(
+            texts.iter().any(|t| t == label),
+            "no `{label}` in {texts:?}"
+        );
+    }
+    // A point per category.
+    assert!(svg.matches("<circle").count() >= 2);
+}
+
+/// Regression: a two-axis sweep's plot joined every point into one zig-zag line. Now the
+/// second axis gives one line per value, with a legend entry each.
+#[test]
+fn plot_of_a_two_axis_sweep_draws_one_line_per_value_of_the_second_axis() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = sweep_plot(
+        dir.path(),
+        "sw",
+        &[
+            "--vary",
+            "collector.queue_size=10,50,100",
+            "--vary",
+            "workload.rate=10/s,20/s",
+            "--replications",
+            "2",
+        ],
+    );
+    // Two lines of three points each, not one line of six.
+    assert_eq!(polylines_with(&svg, 3), 2, "{svg}");
+    assert_eq!(polylines_with(&svg, 6), 0);
+    let texts = svg_texts(&svg);
+    for label in ["workload.rate=10/s", "workload.rate=20/s"] {
+        assert!(
+            texts.iter().any(|t| t == label),
+            "no `{label}` in {texts:?}"
+        );
+    }
+}
+
+/// A sweep of one point has no scale to draw: it is one category with its interval (it was
+/// drawn on the axis's edge, under ten ticks all labelled with its value).
+#[test]
+fn plot_of_a_single_point_sweep_draws_the_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = sweep_plot(
+        dir.path(),
+        "sw",
+        &["--vary", "collector.queue_size=50", "--replications", "2"],
+    );
+    let texts = svg_texts(&svg);
+    assert_eq!(texts.iter().filter(|t| *t == "50").count(), 1, "{texts:?}");
+    assert!(svg.matches("<circle").count() >= 1);
+}

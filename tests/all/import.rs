@@ -1112,3 +1112,93 @@ fn import_jaeger_real_unmodelled_settings_stay_listed() {
         "{err}"
     );
 }
+
+/// Regression (issue 25, event storms): an operator's memory_limiter `check_interval: 1` is
+/// 1 ns, which the collector accepts; the import wrote it silently and the run never ended.
+/// The import now warns, naming the YAML line and key and what the collector does with it,
+/// writes the value as it is (marked in the file), and the loader refuses to run it.
+#[test]
+fn a_unitless_check_interval_is_imported_with_a_warning_and_refused_by_run() {
+    let yaml = SMALL.replace("check_interval: 1s", "check_interval: 1");
+    let line = yaml
+        .lines()
+        .position(|l| l.contains("check_interval: 1"))
+        .unwrap()
+        + 1;
+    let imp = import_otelcol("op.yaml", &yaml, &short()).unwrap();
+    assert_eq!(imp.warnings.len(), 1, "{:?}", imp.warnings);
+    let w = &imp.warnings[0];
+    assert!(
+        w.starts_with(&format!(
+            "processors.memory_limiter.check_interval (line {line}): `1`"
+        )),
+        "{w}"
+    );
+    for n in [
+        "nanoseconds",
+        "1ns",
+        "time.NewTicker",
+        "ReadMemStats",
+        "budget",
+    ] {
+        assert!(w.contains(n), "`{n}` not in {w}");
+    }
+    assert!(
+        imp.toml.contains("check_interval = \"1ns\""),
+        "{}",
+        imp.toml
+    );
+    assert!(
+        imp.toml
+            .contains("# WARNING: processors.memory_limiter.check_interval"),
+        "{}",
+        imp.toml
+    );
+    // A valid configuration, but not an affordable run.
+    scenario::parse_config("s.toml", &imp.toml).unwrap();
+    let e = scenario::parse("s.toml", &imp.toml).unwrap_err();
+    assert_eq!(e.field, "otelcol.memory_limiter.check_interval");
+    assert!(e.message.contains("budget"), "{e}");
+
+    // The batch timer too, and any period written as a bare number (5 is 5 ns).
+    let yaml = SMALL.replace("timeout: 1m30s", "timeout: 1500");
+    let imp = import_otelcol("op.yaml", &yaml, &short()).unwrap();
+    assert_eq!(imp.warnings.len(), 1, "{:?}", imp.warnings);
+    assert!(imp.warnings[0].starts_with("processors.batch/big.timeout (line "));
+    assert!(imp.warnings[0].contains("re-arms its timer"));
+    let yaml = SMALL.replace("initial_interval: 200ms", "initial_interval: 5");
+    let imp = import_otelcol("op.yaml", &yaml, &short()).unwrap();
+    assert_eq!(imp.warnings.len(), 1, "{:?}", imp.warnings);
+    assert!(imp.warnings[0].contains("`5` has no unit"));
+    // Periods with their units, above a millisecond: nothing to say.
+    let imp = import_otelcol("op.yaml", SMALL, &short()).unwrap();
+    assert!(imp.warnings.is_empty(), "{:?}", imp.warnings);
+}
+
+/// The warning reaches the terminal, and the scenario is written.
+#[test]
+fn cli_import_prints_the_warning_and_writes_the_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = dir.path().join("op.yaml");
+    std::fs::write(
+        &yaml,
+        SMALL.replace("check_interval: 1s", "check_interval: 1"),
+    )
+    .unwrap();
+    let out = dir.path().join("s.toml");
+    let o = tracesim()
+        .args(["import", "otelcol"])
+        .arg(&yaml)
+        .args(["--rate", "50/s", "--out"])
+        .arg(&out)
+        .env("EXPORT_TIMEOUT", "7s")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("warning: processors.memory_limiter.check_interval (line 5)"),
+        "{err}"
+    );
+    assert!(out.exists());
+}

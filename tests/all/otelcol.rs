@@ -2,7 +2,7 @@
 //! and versions, persistent queue, and conservation through refusals and retries.
 
 use crate::common::{dropped, run, scenario};
-use tracesim::memory::{GoHeap, GoRuntimeConfig, GoVersion};
+use tracesim::memory::{GoHeap, GoRuntimeConfig, GoVersion, Gogc};
 use tracesim::metrics::{DropReason, RunResult, Sample};
 use tracesim::pipeline::Simulation;
 use tracesim::pipeline::otelcol::{Check, Limiter, next_backoff};
@@ -101,7 +101,7 @@ fn heap() -> GoHeap {
             version: GoVersion::parse("1.23").unwrap(),
             baseline: 0,
             roots: 0,
-            gogc: 100,
+            gogc: Gogc::Percent(100),
             memlimit: None,
             min_heap: 4 << 20,
             scavenge_rate: 0.0,
@@ -586,5 +586,80 @@ fn testbed_no_backend_stays_under_its_ci_bounds() {
         assert!(dropped(&r, DropReason::QueueFull) > 130_000);
         let p = peak_rss_mib(&r);
         assert!(p > 50.0 && p < max_mib, "{name}: {p}");
+    }
+}
+
+// ---- GOGC as Go reads it (issue 25, item 8). ----
+
+/// Regression: `gogc = 0` was taken as "GC off". In Go, GOGC=0 collects continually (the
+/// heap goal is the live heap, the next cycle 1 MiB of allocation later) and `GOGC=off`
+/// never collects unless GOMEMLIMIT calls for it.
+#[test]
+fn gogc_zero_collects_continually_and_off_collects_only_for_gomemlimit() {
+    let base = run(OC, &[]);
+    let zero = run(OC, &["otelcol.memory.gogc=0"]);
+    let off = run(OC, &["otelcol.memory.gogc=off"]);
+    let off_limited = run(
+        OC,
+        &[
+            "otelcol.memory.gogc=off",
+            "otelcol.memory.gomemlimit=\"60MiB\"",
+        ],
+    );
+    let (b, z, o, ol) = (
+        &base.counters,
+        &zero.counters,
+        &off.counters,
+        &off_limited.counters,
+    );
+    assert!(b.gc_cycles > 0);
+    assert!(
+        z.gc_cycles > 2 * b.gc_cycles,
+        "GOGC=0 {} cycles, GOGC=100 {}",
+        z.gc_cycles,
+        b.gc_cycles
+    );
+    assert!(z.peak_rss < b.peak_rss, "{} vs {}", z.peak_rss, b.peak_rss);
+    // Every byte allocated stays resident without a collection: 100k spans of ~1.3 kB.
+    assert_eq!(o.gc_cycles, 0);
+    assert!(o.peak_rss > b.peak_rss + (50 << 20), "{}", o.peak_rss);
+    assert!(ol.gc_cycles > 0);
+    assert!(ol.peak_rss <= (60 << 20) + (1 << 20), "{}", ol.peak_rss);
+    // GC moves memory, not spans: no limit here, so every run has the same fates.
+    for r in [&zero, &off, &off_limited] {
+        assert_eq!(r.counters.exported, base.counters.exported);
+    }
+}
+
+#[test]
+fn gogc_accepts_off_and_percentages_and_names_the_field_otherwise() {
+    let sc = crate::common::scenario(OC, &["otelcol.memory.gogc=\"off\""]);
+    assert_eq!(sc.otelcol.unwrap().runtime.gogc, Gogc::Off);
+    let sc = crate::common::scenario(OC, &["otelcol.memory.gogc=0"]);
+    assert_eq!(sc.otelcol.unwrap().runtime.gogc, Gogc::Percent(0));
+    for (set, says) in [
+        ("otelcol.memory.gogc=-1", "write \"off\""),
+        ("otelcol.memory.gogc=\"OFF\"", "not a GOGC value"),
+        ("otelcol.memory.gogc=1.5", "GOGC percentage"),
+        ("otelcol.memory.gogc=3000000000", "int32"),
+        (
+            "otelcol.memory.go_version=\"1.18\"",
+            "GOMEMLIMIT appeared in Go 1.19",
+        ),
+    ] {
+        let mut o = vec![set.to_string()];
+        if set.contains("go_version") {
+            o.push("otelcol.memory.gomemlimit=\"60MiB\"".into());
+        }
+        let text = tracesim::scenario::apply_overrides("t.toml", OC, &o).unwrap();
+        let e = tracesim::scenario::parse("t.toml", &text).unwrap_err();
+        let field = if set.contains("go_version") {
+            "otelcol.memory.gomemlimit"
+        } else {
+            "otelcol.memory.gogc"
+        };
+        assert_eq!(e.field, field, "{set}: {e}");
+        assert!(e.to_string().contains(says), "{set}: {e}");
+        assert!(e.line.is_some(), "{set}: {e}");
     }
 }

@@ -482,7 +482,7 @@ fn resume_refuses_a_journal_of_another_plan() {
         e.contains("the scenario text (after --set) differs at line"),
         "{e}"
     );
-    assert!(e.contains("`limit = \"1GiB\"` now"), "{e}");
+    assert!(e.contains("then, `limit = \"1GiB\""), "{e}");
     let e = run(with(&[], &["--seed", "7"]));
     assert!(e.contains("master seed 1 then, 7 now"), "{e}");
     // Another axis added: both lists are shown.
