@@ -274,16 +274,16 @@ fn sweep_1000(bench: &'static str, threads: usize, quick: bool) -> Result<Row, F
         pts.push(Point {
             labels: vec![format!("{}MiB", 5 * i)],
             overrides: vec![v],
-            scenario: sc,
+            scenario: std::sync::Arc::new(sc),
         });
     }
-    let plan = Plan {
-        label_columns: vec!["collector.queue_size_memory".into()],
-        master_seed: 1,
-        points: pts,
-        replications: reps,
-        text: ES_OUTAGE_1GIB.to_string(),
-    };
+    let plan = Plan::listed(
+        vec!["collector.queue_size_memory".into()],
+        pts,
+        reps,
+        1,
+        ES_OUTAGE_1GIB.to_string(),
+    );
     // As `tracesim sweep` does: each run is simulated and reduced to its row (here its
     // counts) on a worker thread, so nothing but a few numbers per run outlives it.
     let pool = rayon::ThreadPoolBuilder::new()
@@ -299,11 +299,11 @@ fn sweep_1000(bench: &'static str, threads: usize, quick: bool) -> Result<Row, F
         (0..plan.total_runs())
             .into_par_iter()
             .map(|id| {
-                let r = plan.simulate(id);
-                (r.counters.generated, r.events_processed)
+                let r = plan.simulate(id)?;
+                Ok((r.counters.generated, r.events_processed))
             })
-            .collect()
-    });
+            .collect::<Result<_, crate::scenario::ScenarioError>>()
+    })?;
     Ok(Row {
         bench,
         threads,

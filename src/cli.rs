@@ -161,11 +161,20 @@ VALUES is a list (15MiB,40MiB,80MiB), a range (5MiB..100MiB/5MiB), a geometric r
 (1MiB..64MiB*2) or log-spaced points (1MiB..1GiB~10). Several --vary make a grid, first one
 slowest. Replication r of every point uses the same seed (common random numbers).
 
+Each --vary names its own field (the same field twice, however spelled, or a field that a --set
+also names, is refused: a row's label is always what it ran). runs.csv has a numeric
+PATH_value column beside each varied field: its value in bytes, seconds, per second or the
+plain number (empty for a value such as refuse).
+
 Runs are numbered run_id = point * replications + replication. --shard-index I --shard-count N
 computes the runs with run_id % N == I (defaults: JOB_COMPLETION_INDEX for Kubernetes Indexed
 Jobs, SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT for Slurm arrays) into
 runs.shard-I-of-N.csv; `tracesim merge DIR` then writes exactly what one machine would have.
-Finished runs are journaled: after an interruption, --resume runs only the rest.
+Finished runs are journaled with the plan's fingerprint: after an interruption, --resume runs
+only the rest, and refuses a journal of another plan (saying what differs).
+
+Over 100,000 runs, or over an hour as estimated from the first runs, a sweep stops and asks
+for --yes (the runs done are journaled: --yes --resume keeps them).
 
 Examples:
   tracesim sweep models/jaeger-collector-es-outage-1gib.toml --vary collector.queue_size_memory=5MiB..80MiB/5MiB --replications 20
@@ -211,9 +220,13 @@ pub struct SweepArgs {
     /// Number of shards (default: SLURM_ARRAY_TASK_COUNT)
     #[arg(long)]
     pub shard_count: Option<u64>,
-    /// Keep the runs an interrupted sweep finished and run only the rest
+    /// Keep the runs an interrupted sweep finished and run only the rest (refused when the
+    /// journal comes from another plan)
     #[arg(long)]
     pub resume: bool,
+    /// Run even over 100,000 runs or an hour's estimate
+    #[arg(long)]
+    pub yes: bool,
     /// Also draw peak_rss.svg/png into the output folder
     #[arg(long)]
     pub plot: bool,
@@ -258,6 +271,9 @@ pub struct PlanArgs {
     pub replications: u64,
     #[arg(long, default_value_t = 1)]
     pub shard_count: u64,
+    /// Override a scenario field, as the sweep will: --set PATH=VALUE (repeatable)
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub overrides: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -425,24 +441,26 @@ fn check_many(m: &ManyArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The number of runs of a grid, arithmetically (no point is built): exit 2 past 2^64.
+fn count_runs(axes: &[grid::Axis], replications: u64) -> Result<u64, Failure> {
+    grid::runs_len(axes, replications.max(1)).ok_or_else(|| {
+        usage(format!(
+            "{} makes more runs than can be counted (over 2^64)",
+            axes.iter()
+                .map(|a| format!("--vary {}={}", a.path, a.spec))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ))
+    })
+}
+
+/// The grid's plan, after refusing axes whose labels could lie (`grid::check_axes`).
 fn grid_plan(scenario: &Path, axes: &[grid::Axis], m: &ManyArgs) -> Result<Plan, Failure> {
-    let specs = grid::grid(axes)
-        .into_iter()
-        .map(|values| {
-            let o = axes
-                .iter()
-                .zip(&values)
-                .map(|(a, v)| format!("{}={}", a.path, v))
-                .collect();
-            (values, o)
-        })
-        .collect();
-    let labels = axes.iter().map(|a| a.path.clone()).collect();
-    let plan = Plan::build(
+    grid::check_axes(axes, &m.overrides).map_err(usage)?;
+    let plan = Plan::grid(
         scenario,
         &m.overrides,
-        labels,
-        specs,
+        axes.to_vec(),
         m.replications,
         m.seed,
     )?;
@@ -458,6 +476,20 @@ fn print_base_warnings(path: &Path, overrides: &[String]) {
     }
 }
 
+/// Exit 2 for what the command asked wrongly (a refused resume, a sweep over budget, shards
+/// of different plans, a grid point that does not validate), else as any error.
+fn many_failure(e: anyhow::Error) -> Failure {
+    if e.is::<sweep::Refused>() || e.is::<ScenarioError>() {
+        Failure { code: 2, error: e }
+    } else {
+        e.into()
+    }
+}
+
+/// Lists longer than this are left out of a manifest (a grid of 10^7 points would write
+/// gigabytes of JSON).
+const MANIFEST_LIST_MAX: u64 = 100_000;
+
 fn many_manifest(
     plan: &Plan,
     scenario: &Path,
@@ -471,7 +503,8 @@ fn many_manifest(
         "scenario_path": scenario.display().to_string(),
         "overrides": m.overrides,
         "label_columns": plan.label_columns,
-        "points": plan.points.iter().map(|p| &p.overrides).collect::<Vec<_>>(),
+        // Every point's overrides, unless a grid has too many to list (its axes say them).
+        "points": (plan.points_len() <= MANIFEST_LIST_MAX).then(|| (0..plan.points_len()).map(|p| plan.point_overrides(p)).collect::<Vec<_>>()),
         "replications": plan.replications,
         "master_seed": plan.master_seed,
         "seed_rule": "seed of replication r = splitmix64(master ^ splitmix64(r + 0x5EED)), the same at every point",
@@ -489,17 +522,23 @@ fn many_manifest(
 }
 
 fn cmd_plan(a: PlanArgs) -> Result<(), Failure> {
+    use std::io::Write as _;
     let axes = parse_axes(&a.vary)?;
     if a.shard_count == 0 {
         return Err(usage("--shard-count must be at least 1"));
     }
-    let points: u64 = axes.iter().map(|x| x.values.len() as u64).product();
-    let total = points * a.replications.max(1);
-    // Validate the scenario and every point, so a plan that prints also runs.
+    if a.replications == 0 || a.replications > 1_000_000 {
+        return Err(usage("--replications must be between 1 and 1,000,000"));
+    }
+    // The count first, arithmetically: it does not wait for any point to be built.
+    let total = count_runs(&axes, a.replications)?;
+    println!("{total}");
+    std::io::stdout().flush().ok();
+    // Then the checks the sweep makes before its first run, so a plan that prints runs.
     let m = ManyArgs {
-        replications: a.replications.max(1),
+        replications: a.replications,
         seed: None,
-        overrides: vec![],
+        overrides: a.overrides.clone(),
         out: None,
         force: false,
         threads: None,
@@ -507,11 +546,11 @@ fn cmd_plan(a: PlanArgs) -> Result<(), Failure> {
         quiet: true,
     };
     grid_plan(&a.scenario, &axes, &m)?;
-    println!("{total}");
     if a.shard_count > 1 {
-        for i in 0..a.shard_count {
-            let n = (0..total).filter(|id| id % a.shard_count == i).count();
-            eprintln!("shard {i} of {}: {n} runs", a.shard_count);
+        // Shard i has the run ids i, i + N, i + 2N, ... below the total.
+        let (n, q, r) = (a.shard_count, total / a.shard_count, total % a.shard_count);
+        for i in 0..n {
+            eprintln!("shard {i} of {n}: {} runs", q + u64::from(i < r));
         }
     }
     Ok(())
@@ -520,17 +559,16 @@ fn cmd_plan(a: PlanArgs) -> Result<(), Failure> {
 fn cmd_sweep(a: SweepArgs) -> Result<(), Failure> {
     check_many(&a.many)?;
     let axes = parse_axes(&a.vary)?;
+    count_runs(&axes, a.many.replications)?;
+    let shard = Shard::resolve(a.shard_index, a.shard_count).map_err(usage)?;
     let plan = grid_plan(&a.scenario, &axes, &a.many)?;
     crate::units::Family::of_scenario(&plan.text).set();
-    let shard = Shard::resolve(a.shard_index, a.shard_count).map_err(usage)?;
     let out = a
         .many
         .out
         .clone()
         .unwrap_or_else(|| default_out(&a.scenario, "-sweep", &a.many.overrides));
-    let ids: Vec<u64> = (0..plan.total_runs())
-        .filter(|&id| shard.contains(id))
-        .collect();
+    let ids = sweep::Runs::of_shard(plan.total_runs(), shard);
     let tag = if shard.is_all() {
         "all".to_string()
     } else {
@@ -565,21 +603,30 @@ fn cmd_sweep(a: SweepArgs) -> Result<(), Failure> {
         },
     )?;
     let journal = od.live_file(&group, &format!(".runs.{tag}.journal"))?;
+    let fingerprint = sweep::Fingerprint::of(&plan, &axes, shard);
     let started = Instant::now();
     sweep::stop_on_ctrl_c();
     let rows = sweep::execute(
         &plan,
-        &ids,
-        Some(&journal),
+        ids,
+        Some(sweep::JournalAt {
+            path: &journal,
+            fingerprint: &fingerprint,
+        }),
         &sweep::Execution {
             threads: a.many.threads,
-            progress: !a.many.quiet,
+            what: "sweep",
+            progress: sweep::progress::Mode::for_stderr(a.many.quiet),
+            quiet: a.many.quiet,
             resume: a.resume,
+            budget: (!a.yes).then_some(sweep::Budget::DEFAULT),
         },
-    )?;
+    )
+    .map_err(many_failure)?;
     let runs = sweep::runs_csv(&plan.header(), &rows);
     let extra = serde_json::json!({
-        "axes": axes.iter().map(|x| serde_json::json!({"path": x.path, "values": x.values})).collect::<Vec<_>>(),
+        // The values as well as the spec, unless there are too many to list.
+        "axes": axes.iter().map(|x| serde_json::json!({"path": x.path, "spec": x.spec, "values": (x.len() <= MANIFEST_LIST_MAX).then(|| x.values().collect::<Vec<_>>())})).collect::<Vec<_>>(),
         "shard_index": if shard.is_all() { serde_json::Value::Null } else { shard.index.into() },
         "shard_count": shard.count,
     });
@@ -623,7 +670,7 @@ fn cmd_sweep(a: SweepArgs) -> Result<(), Failure> {
         };
         println!(
             "{} runs{shard_txt} in {:.2} s; wrote {}",
-            ids.len(),
+            ids.count,
             started.elapsed().as_secs_f64(),
             out.display()
         );
@@ -640,7 +687,7 @@ fn cmd_merge(a: MergeArgs) -> Result<(), Failure> {
         )));
     }
     let mut od = claim(&a.dir, &Claim::new("merge"))?;
-    let (shards, runs) = sweep::merge(&a.dir, &mut od)?;
+    let (shards, runs) = sweep::merge(&a.dir, &mut od).map_err(many_failure)?;
     od.commit(Scope::Groups(vec![
         "merge".into(),
         "sweep".into(),
@@ -725,17 +772,20 @@ fn cmd_compare(a: CompareArgs) -> Result<(), Failure> {
             ..Claim::new("compare")
         },
     )?;
-    let ids: Vec<u64> = (0..plan.total_runs()).collect();
     let rows = sweep::execute(
         &plan,
-        &ids,
+        sweep::Runs::all(plan.total_runs()),
         None,
         &sweep::Execution {
             threads: a.many.threads,
-            progress: !a.many.quiet,
+            what: "compare",
+            progress: sweep::progress::Mode::for_stderr(a.many.quiet),
+            quiet: a.many.quiet,
             resume: false,
+            budget: None,
         },
-    )?;
+    )
+    .map_err(many_failure)?;
     let runs = sweep::runs_csv(&plan.header(), &rows);
     let points = sweep::points_csv(&runs, &plan.label_columns, a.many.confidence)?;
     let diffs = crate::compare::differences_csv(&runs, a.many.confidence)?;
@@ -768,14 +818,15 @@ fn cmd_compare(a: CompareArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// A readable table of a points file.
+/// A readable table of a points file. A point of one run has no interval: it says n=1.
 fn print_points(points: &[u8], labels: &[String], level: f64) {
     let mut rdr = csv::Reader::from_reader(points);
     let Ok(h) = rdr.headers().cloned() else {
         return;
     };
     let col = |n: &str| h.iter().position(|x| x == n);
-    let (Some(rss), Some(lo), Some(hi), Some(oom), Some(loss)) = (
+    let (Some(runs), Some(rss), Some(lo), Some(hi), Some(oom), Some(loss)) = (
+        col("runs"),
         col("peak_rss_bytes_mean"),
         col("peak_rss_bytes_ci_low"),
         col("peak_rss_bytes_ci_high"),
@@ -796,12 +847,15 @@ fn print_points(points: &[u8], labels: &[String], level: f64) {
     for r in rdr.records().flatten() {
         let label: Vec<&str> = label_idx.iter().map(|&i| &r[i]).collect();
         let mb = |i: usize| r[i].parse::<f64>().unwrap_or(0.0) / per;
+        let interval = if r[lo].is_empty() || r[hi].is_empty() {
+            format!("{:>14}", format!("(n={}, no CI)", &r[runs]))
+        } else {
+            format!("[{:>5.1}, {:>5.1}]", mb(lo), mb(hi))
+        };
         println!(
-            "{:<40} {:>7.1} {unit} [{:>5.1}, {:>5.1}] {:>8.2} {:>7.2}%",
+            "{:<40} {:>7.1} {unit} {interval} {:>8.2} {:>7.2}%",
             label.join(" "),
             mb(rss),
-            mb(lo),
-            mb(hi),
             r[oom].parse::<f64>().unwrap_or(0.0),
             100.0 * r[loss].parse::<f64>().unwrap_or(0.0)
         );

@@ -1,7 +1,9 @@
 //! Paired differences between compared variants. Replication r of every variant uses the
 //! same seed (common random numbers), so the difference of a metric between a variant and
 //! the baseline is taken replication by replication; its mean and confidence interval are
-//! much tighter than the difference of two independent means.
+//! much tighter than the difference of two independent means. Its interval is the t
+//! interval within the range of the differences observed (`crate::stats`); a single pair
+//! has a difference and no interval.
 
 use crate::stats::mean_ci;
 use crate::sweep::csv_line;
@@ -70,14 +72,18 @@ pub fn differences_csv(runs: &[u8], level: f64) -> Result<Vec<u8>> {
                 .filter_map(|(r, v)| base.get(r).map(|b| v[k] - b[k]))
                 .collect();
             if let Some(c) = mean_ci(&d, level) {
+                // One pair: a difference but no interval (empty cells).
+                let (lo, hi) = c.interval.map_or((String::new(), String::new()), |(l, h)| {
+                    (l.to_string(), h.to_string())
+                });
                 out.extend(csv_line(&[
                     name.clone(),
                     base_name.clone(),
                     m.to_string(),
                     c.n.to_string(),
                     c.mean.to_string(),
-                    c.low.to_string(),
-                    c.high.to_string(),
+                    lo,
+                    hi,
                 ]));
             }
         }
@@ -102,13 +108,16 @@ pub fn print_differences(diffs: &[u8], level: f64) {
         } else {
             (1.0, String::new())
         };
+        let interval = if r[5].is_empty() || r[6].is_empty() {
+            format!("(n={}, no CI)", &r[3])
+        } else {
+            format!("[{:+.1}, {:+.1}]", f(5) / scale, f(6) / scale)
+        };
         println!(
-            "  {:<20} {:<16} {:>+12.1}{unit} [{:+.1}, {:+.1}]",
+            "  {:<20} {:<16} {:>+12.1}{unit} {interval}",
             &r[0],
             &r[2],
             f(4) / scale,
-            f(5) / scale,
-            f(6) / scale
         );
     }
 }
@@ -131,7 +140,7 @@ pub fn curves_csv(plan: &crate::sweep::Plan) -> Result<Vec<u8>> {
     .collect();
     let mut rows = Vec::new();
     for p in 0..plan.points_len() {
-        let r = plan.simulate(p as u64 * plan.replications());
+        let r = plan.simulate(p * plan.replications())?;
         let name = plan.point_labels(p).join(" ");
         for s in &r.samples {
             rows.push(vec![

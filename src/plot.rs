@@ -934,7 +934,7 @@ pub fn plot_dir(dir: &Path, out: Option<&Path>, formats: &[Format]) -> Result<Ve
 }
 
 /// The sweep's varied fields, in `--vary` order: the manifest's `label_columns`, or else the
-/// columns of points.csv between `point` and `runs`.
+/// columns of points.csv between `point` and `runs` (less their `_value` columns).
 fn varied_fields(dir: &Path) -> Result<Vec<String>> {
     let from_manifest = std::fs::read_to_string(dir.join("manifest.json"))
         .ok()
@@ -952,13 +952,16 @@ fn varied_fields(dir: &Path) -> Result<Vec<String>> {
     }
     let path = dir.join("points.csv");
     let mut rd = csv::Reader::from_path(&path)?;
-    let fields: Vec<String> = rd
-        .headers()?
-        .iter()
-        .skip(1)
-        .take_while(|h| *h != "runs")
-        .map(String::from)
-        .collect();
+    let mut fields: Vec<String> = vec![];
+    for h in rd.headers()?.iter().skip(1).take_while(|h| *h != "runs") {
+        // A varied field's numeric column follows it (`<field>_value`): not a field itself.
+        let numeric = fields
+            .last()
+            .is_some_and(|f| h == format!("{f}{}", crate::sweep::VALUE_SUFFIX));
+        if !numeric {
+            fields.push(h.to_string());
+        }
+    }
     if fields.is_empty() {
         bail!("{}: no varied field", path.display());
     }

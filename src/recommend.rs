@@ -143,7 +143,7 @@ struct Ctx<'a> {
     effective_limit: f64,
     outage_start_s: f64,
     outage_s: f64,
-    bar: indicatif::ProgressBar,
+    bar: sweep::Progress,
 }
 
 impl Ctx<'_> {
@@ -316,16 +316,9 @@ pub fn cmd_recommend(a: RecommendArgs) -> Result<(), Failure> {
         base.push(format!("scenario.duration={}s", needed.ceil() as u64));
     }
     let limit = a.memory_limit.bytes.0;
-    let bar = if m.quiet {
-        indicatif::ProgressBar::hidden()
-    } else {
-        let b = indicatif::ProgressBar::new(0);
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} runs {pos}/{len} {elapsed} elapsed")
-                .expect("valid template"),
-        );
-        b
-    };
+    // A bar on a terminal, a plain line every ~10 s elsewhere (CI, logs); the total grows
+    // as the search adds candidates.
+    let bar = sweep::Progress::new("recommend", 0, sweep::progress::Mode::for_stderr(m.quiet));
     let ctx = Ctx {
         path: &a.scenario,
         base,
@@ -394,7 +387,7 @@ pub fn cmd_recommend(a: RecommendArgs) -> Result<(), Failure> {
         }
     };
     let twice = 2.0 * queue_bytes;
-    ctx.bar.finish_and_clear();
+    ctx.bar.finish();
     table.sort_by(|x, y| x.queue.total_cmp(&y.queue));
 
     // Outputs.

@@ -377,8 +377,8 @@ pub fn parse_raw(file: &str, text: &str) -> Result<RawScenario, ScenarioError> {
     })
 }
 
-/// Splits `a.b[0].c` or `a.b.0.c` into segments.
-fn path_segments(path: &str) -> Vec<String> {
+/// Splits `a.b[0].c` or `a.b.0.c` into segments (the sweep compares `--vary` paths with it).
+pub fn path_segments(path: &str) -> Vec<String> {
     path.replace('[', ".")
         .replace(']', "")
         .split('.')
