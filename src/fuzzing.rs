@@ -22,10 +22,10 @@ pub fn import_any(text: &str) {
         }
     }
     let args: Vec<String> = text.lines().take(16).map(String::from).collect();
-    if let Ok(s) = jaeger::parse_args(&args) {
-        if let Ok(imp) = jaeger::import_jaeger(&s, &strict) {
-            scenario::parse_config("fuzz.toml", &imp.toml).expect("an import loads");
-        }
+    if let Ok(s) = jaeger::parse_args(&args)
+        && let Ok(imp) = jaeger::import_jaeger(&s, &strict)
+    {
+        scenario::parse_config("fuzz.toml", &imp.toml).expect("an import loads");
     }
     if let Ok(s) = jaeger::parse_env_file("fuzz.env", text) {
         let _ = jaeger::import_jaeger(&s, &strict);

@@ -47,10 +47,10 @@ fn parents() -> HashMap<u32, u32> {
             continue;
         };
         // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-        if let Some(rest) = stat.rfind(')').map(|i| &stat[i + 1..]) {
-            if let Some(ppid) = rest.split_whitespace().nth(1).and_then(|p| p.parse().ok()) {
-                m.insert(pid, ppid);
-            }
+        if let Some(rest) = stat.rfind(')').map(|i| &stat[i + 1..])
+            && let Some(ppid) = rest.split_whitespace().nth(1).and_then(|p| p.parse().ok())
+        {
+            m.insert(pid, ppid);
         }
     }
     m

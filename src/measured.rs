@@ -142,15 +142,15 @@ pub fn parse_text(
     json: bool,
     opts: &ReadOptions,
 ) -> Result<Series, MeasureError> {
-    if let Some(u) = &opts.unit {
-        if unit_factor(u).is_none() {
-            return Err(MeasureError {
-                file: file.to_string(),
-                line: None,
-                field: String::new(),
-                message: format!("`--unit {u}` is not a byte unit such as MiB"),
-            });
-        }
+    if let Some(u) = &opts.unit
+        && unit_factor(u).is_none()
+    {
+        return Err(MeasureError {
+            file: file.to_string(),
+            line: None,
+            field: String::new(),
+            message: format!("`--unit {u}` is not a byte unit such as MiB"),
+        });
     }
     if text.trim().is_empty() {
         return Err(MeasureError {
@@ -342,14 +342,13 @@ fn read_csv(file: &str, text: &str, opts: &ReadOptions) -> Result<Series, Measur
         if vx < 0.0 {
             return Err(err(Some(line), &vname, "memory cannot be negative".into()));
         }
-        if let (Some(d), None) = (di, first_drop_raw) {
-            if rec
+        if let (Some(d), None) = (di, first_drop_raw)
+            && rec
                 .get(d)
                 .and_then(|x| x.trim().parse::<f64>().ok())
                 .is_some_and(|x| x > 0.0)
-            {
-                first_drop_raw = Some(tx);
-            }
+        {
+            first_drop_raw = Some(tx);
         }
         t.push(tx);
         v.push(vx);
@@ -397,10 +396,10 @@ fn read_prometheus(file: &str, text: &str, opts: &ReadOptions) -> Result<Series,
         field: String::new(),
         message: format!("malformed JSON: {e}"),
     })?;
-    if let Some(s) = doc.get("status").and_then(|s| s.as_str()) {
-        if s != "success" {
-            return Err(err("status", format!("the query did not succeed (`{s}`)")));
-        }
+    if let Some(s) = doc.get("status").and_then(|s| s.as_str())
+        && s != "success"
+    {
+        return Err(err("status", format!("the query did not succeed (`{s}`)")));
     }
     let data = doc.get("data").ok_or_else(|| {
         err(

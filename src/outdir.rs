@@ -211,10 +211,11 @@ impl OutDir {
                 "a path through `..` to a folder that does not exist yet; give it without `..`",
             ));
         }
-        if let Ok(m) = fs::symlink_metadata(path) {
-            if m.file_type().is_symlink() && fs::metadata(path).is_err() {
-                return Err(refused(path, "it is a symbolic link to nothing"));
-            }
+        if let Ok(m) = fs::symlink_metadata(path)
+            && m.file_type().is_symlink()
+            && fs::metadata(path).is_err()
+        {
+            return Err(refused(path, "it is a symbolic link to nothing"));
         }
         let real = resolve(path).map_err(io)?;
         if let Ok(m) = fs::metadata(&real) {
@@ -233,18 +234,18 @@ impl OutDir {
             }
         }
         let cwd = std::env::current_dir().and_then(|c| c.canonicalize());
-        if let Ok(cwd) = &cwd {
-            if cwd.starts_with(&real) {
-                let what = if *cwd == real {
-                    "it is the current directory"
-                } else {
-                    "it holds the current directory"
-                };
-                return Err(refused(
-                    path,
-                    format!("{what}; give a folder of its own, e.g. output/NAME"),
-                ));
-            }
+        if let Ok(cwd) = &cwd
+            && cwd.starts_with(&real)
+        {
+            let what = if *cwd == real {
+                "it is the current directory"
+            } else {
+                "it holds the current directory"
+            };
+            return Err(refused(
+                path,
+                format!("{what}; give a folder of its own, e.g. output/NAME"),
+            ));
         }
         for input in inputs {
             let Ok(f) = resolve(input) else { continue };
@@ -288,8 +289,6 @@ impl OutDir {
                 return Err(io(e));
             }
         };
-        // TODO(msrv): File::lock is std from 1.89; the crate's MSRV moves there with this change.
-        #[allow(clippy::incompatible_msrv)]
         let locked = if c.shared {
             lock.try_lock_shared()
         } else {
@@ -513,7 +512,6 @@ impl OutDir {
                 .write(true)
                 .open(self.dir.join(LOCK))
                 .with_context(|| format!("cannot write {}", self.dir.join(LOCK).display()))?;
-            #[allow(clippy::incompatible_msrv)]
             guard.lock().context("cannot lock the folder's marker")?;
             Some(guard)
         } else {

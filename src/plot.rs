@@ -297,15 +297,15 @@ fn read_run(dir: &Path) -> Result<RunData> {
     let mut outages = vec![];
     if let Ok(m) = std::fs::read_to_string(dir.join("manifest.json")) {
         let v: serde_json::Value = serde_json::from_str(&m)?;
-        if let Some(text) = v.get("scenario_text").and_then(|x| x.as_str()) {
-            if let Ok(sc) = crate::scenario::parse("manifest.json", text) {
-                let s = |n: u64| n as f64 / 1e9;
-                for o in sc.agent.iter().flat_map(|a| a.outages.iter()) {
-                    outages.push((s(o.start), s(o.end), "agent".to_string()));
-                }
-                for o in sc.storage.iter().flat_map(|a| a.outages.iter()) {
-                    outages.push((s(o.start), s(o.end), "storage".to_string()));
-                }
+        if let Some(text) = v.get("scenario_text").and_then(|x| x.as_str())
+            && let Ok(sc) = crate::scenario::parse("manifest.json", text)
+        {
+            let s = |n: u64| n as f64 / 1e9;
+            for o in sc.agent.iter().flat_map(|a| a.outages.iter()) {
+                outages.push((s(o.start), s(o.end), "agent".to_string()));
+            }
+            for o in sc.storage.iter().flat_map(|a| a.outages.iter()) {
+                outages.push((s(o.start), s(o.end), "storage".to_string()));
             }
         }
     }

@@ -215,13 +215,13 @@ impl Family {
                     for sub in arr.iter() {
                         walk(sub, limits, all);
                     }
-                } else if let Some(v) = item.as_str() {
-                    if let Some(f) = Family::of_literal(v) {
-                        if k.ends_with("limit") {
-                            limits.push(f);
-                        }
-                        all.push(f);
+                } else if let Some(v) = item.as_str()
+                    && let Some(f) = Family::of_literal(v)
+                {
+                    if k.ends_with("limit") {
+                        limits.push(f);
                     }
+                    all.push(f);
                 }
             }
         }

@@ -133,11 +133,12 @@ pub fn split_args(
                 mine.push(a.clone());
                 // A value that starts with `-` is left to clap, which refuses it as clap
                 // does before `--`; `-` alone is a value (`--out -`: stdout).
-                if o.takes_value && inline.is_none() {
-                    if let Some(v) = args.get(i).filter(|v| *v == "-" || !v.starts_with('-')) {
-                        mine.push(v.clone());
-                        i += 1;
-                    }
+                if o.takes_value
+                    && inline.is_none()
+                    && let Some(v) = args.get(i).filter(|v| *v == "-" || !v.starts_with('-'))
+                {
+                    mine.push(v.clone());
+                    i += 1;
                 }
                 continue;
             }

@@ -285,7 +285,7 @@ pub(crate) fn dur(ns: u64) -> String {
         (1_000, "us"),
     ];
     for (n, u) in units {
-        if ns >= n && ns % n == 0 {
+        if ns >= n && ns.is_multiple_of(n) {
             return q(&format!("{}{u}", ns / n));
         }
     }
@@ -295,7 +295,7 @@ pub(crate) fn dur(ns: u64) -> String {
 /// A size in the largest binary unit that writes it exactly.
 pub(crate) fn size(bytes: u64) -> String {
     for (n, u) in [(1u64 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")] {
-        if bytes >= n && bytes % n == 0 {
+        if bytes >= n && bytes.is_multiple_of(n) {
             return q(&format!("{}{u}", bytes / n));
         }
     }

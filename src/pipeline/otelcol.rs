@@ -360,11 +360,11 @@ pub(crate) fn go_alloc(
     heap.maybe_scavenge(now);
     let mut oom = false;
     if heap.alloc(kept, garbage) {
-        if let Some(limit) = limit {
-            if heap.rss() > limit {
-                heap.reclaim_to(limit);
-                oom = heap.unreclaimable() > limit;
-            }
+        if let Some(limit) = limit
+            && heap.rss() > limit
+        {
+            heap.reclaim_to(limit);
+            oom = heap.unreclaimable() > limit;
         }
         counters.peak_rss = counters.peak_rss.max(heap.rss());
     }

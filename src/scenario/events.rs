@@ -262,8 +262,8 @@ pub fn fmt_period(ns: Nanos) -> String {
         0..1_000 => return format!("{ns}ns"),
         1_000..1_000_000 => (ns as f64 / 1e3, "us"),
         1_000_000..1_000_000_000 => (ns as f64 / 1e6, "ms"),
-        _ if ns >= H && ns % H == 0 => return format!("{}h", ns / H),
-        _ if ns >= M && ns % M == 0 => return format!("{}m", ns / M),
+        _ if ns >= H && ns.is_multiple_of(H) => return format!("{}h", ns / H),
+        _ if ns >= M && ns.is_multiple_of(M) => return format!("{}m", ns / M),
         _ => (ns as f64 / 1e9, "s"),
     };
     let s = format!("{v:.3}");

@@ -795,13 +795,13 @@ fn validate_collector(c: &RawCollector, sh: &RawSpanShape) -> VResult<JaegerColl
             "above 50 million spans is not supported",
         );
     }
-    if let Some(q) = c.queue_size_memory {
-        if q.0 == 0 {
-            return bad(
-                "collector.queue_size_memory",
-                "0 turns the dynamic queue off: omit the field instead",
-            );
-        }
+    if let Some(q) = c.queue_size_memory
+        && q.0 == 0
+    {
+        return bad(
+            "collector.queue_size_memory",
+            "0 turns the dynamic queue off: omit the field instead",
+        );
     }
     if c.resize_interval.0 == 0 {
         return bad("collector.resize_interval", "must be longer than 0s");
@@ -858,21 +858,21 @@ fn validate_collector(c: &RawCollector, sh: &RawSpanShape) -> VResult<JaegerColl
 
 fn validate_storage(s: &RawStorage) -> VResult<Storage> {
     let latency = s.latency.sampler().or_else(|e| bad("storage.latency", e))?;
-    if let Some(t) = s.throughput {
-        if t.0 <= 0.0 {
-            return bad("storage.throughput", "must be above 0 (omit it for no cap)");
-        }
+    if let Some(t) = s.throughput
+        && t.0 <= 0.0
+    {
+        return bad("storage.throughput", "must be above 0 (omit it for no cap)");
     }
     if !(0.0..=1.0).contains(&s.error_rate) {
         return bad("storage.error_rate", "must be a fraction between 0 and 1");
     }
-    if let Some(t) = s.timeout {
-        if t.0 == 0 {
-            return bad(
-                "storage.timeout",
-                "0 means no timeout: omit the field instead",
-            );
-        }
+    if let Some(t) = s.timeout
+        && t.0 == 0
+    {
+        return bad(
+            "storage.timeout",
+            "0 means no timeout: omit the field instead",
+        );
     }
     let outages = validate_outages(&s.outages, "storage")?;
     let b = &s.bulk;
@@ -930,13 +930,13 @@ pub(crate) fn validate_outages(raw: &[RawOutage], stage: &str) -> VResult<Vec<Ou
             end: o.start.0.saturating_add(o.duration.0),
             mode: o.mode,
         };
-        if let Some(prev) = outages.last() {
-            if out.start < prev.end {
-                return bad(
-                    &format!("{stage}.outages[{i}].start"),
-                    "outages must be in time order and must not overlap",
-                );
-            }
+        if let Some(prev) = outages.last()
+            && out.start < prev.end
+        {
+            return bad(
+                &format!("{stage}.outages[{i}].start"),
+                "outages must be in time order and must not overlap",
+            );
         }
         outages.push(out);
     }
@@ -969,13 +969,13 @@ pub(crate) fn validate_go_runtime(
             ),
         );
     }
-    if let Some(l) = m.limit {
-        if l.0 <= m.baseline.0 {
-            return bad(
-                &format!("{field}.limit"),
-                format!("{} is not above the baseline RSS {}", l, m.baseline),
-            );
-        }
+    if let Some(l) = m.limit
+        && l.0 <= m.baseline.0
+    {
+        return bad(
+            &format!("{field}.limit"),
+            format!("{} is not above the baseline RSS {}", l, m.baseline),
+        );
     }
     Ok(GoRuntimeConfig {
         version,

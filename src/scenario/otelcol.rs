@@ -348,13 +348,13 @@ pub(crate) fn validate_otelcol(c: &RawOtelCol) -> VResult<OtelCollector> {
             "v0.123-v0.129 accept only the requests sizer with a storage (persistent) queue (#13340)",
         );
     }
-    if let Some(s) = &q.storage {
-        if s.trim().is_empty() {
-            return bad(
-                "otelcol.exporter.sending_queue.storage",
-                "names a storage extension such as \"file_storage\"",
-            );
-        }
+    if let Some(s) = &q.storage
+        && s.trim().is_empty()
+    {
+        return bad(
+            "otelcol.exporter.sending_queue.storage",
+            "names a storage extension such as \"file_storage\"",
+        );
     }
     let r = &e.retry_on_failure;
     if r.enabled {

@@ -215,13 +215,13 @@ fn validate_retry(lang: SdkLanguage, r: Option<&RawRetry>) -> VResult<RetryPolic
         p.multiplier = v;
     }
     let factor = r.randomization_factor;
-    if let Some(f) = factor {
-        if !(0.0..=1.0).contains(&f) {
-            return bad(
-                "tracer.retry.randomization_factor",
-                "must be a fraction between 0 and 1",
-            );
-        }
+    if let Some(f) = factor
+        && !(0.0..=1.0).contains(&f)
+    {
+        return bad(
+            "tracer.retry.randomization_factor",
+            "must be a fraction between 0 and 1",
+        );
     }
     match r.jitter {
         Some(JitterKind::Proportional) => {
@@ -415,13 +415,13 @@ pub(super) fn validate_tracer(t: &RawTracer) -> VResult<Tracer> {
         );
     }
     let m = &t.memory;
-    if let Some(l) = m.limit {
-        if l.0 <= m.baseline.0 {
-            return bad(
-                "tracer.memory.limit",
-                format!("{} is not above the baseline RSS {}", l, m.baseline),
-            );
-        }
+    if let Some(l) = m.limit
+        && l.0 <= m.baseline.0
+    {
+        return bad(
+            "tracer.memory.limit",
+            format!("{} is not above the baseline RSS {}", l, m.baseline),
+        );
     }
     if !(0.0..=1000.0).contains(&m.span_per_wire_byte) {
         return bad(
@@ -470,10 +470,10 @@ pub(super) fn validate_tracer(t: &RawTracer) -> VResult<Tracer> {
 
 pub(super) fn validate_agent(a: &RawAgent) -> VResult<Agent> {
     let latency = a.latency.sampler().or_else(|e| bad("agent.latency", e))?;
-    if let Some(t) = a.throughput {
-        if t.0 <= 0.0 {
-            return bad("agent.throughput", "must be above 0 (omit it for no cap)");
-        }
+    if let Some(t) = a.throughput
+        && t.0 <= 0.0
+    {
+        return bad("agent.throughput", "must be above 0 (omit it for no cap)");
     }
     if !(0.0..=1.0).contains(&a.error_rate) {
         return bad("agent.error_rate", "must be a fraction between 0 and 1");

@@ -830,7 +830,7 @@ impl Runs {
 
     pub fn contains(&self, id: u64) -> bool {
         id >= self.first
-            && (id - self.first) % self.step == 0
+            && (id - self.first).is_multiple_of(self.step)
             && (id - self.first) / self.step < self.count
     }
 
@@ -1117,7 +1117,7 @@ pub fn fmt_thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -1269,13 +1269,13 @@ pub fn merge(dir: &Path, od: &mut crate::outdir::OutDir) -> Result<(usize, u64)>
         let (Ok(i), Ok(n)) = (i.parse::<u64>(), n.parse::<u64>()) else {
             continue;
         };
-        if let Some((other, _)) = shards.get(&i) {
-            if *other != n {
-                return Err(refuse(format!(
-                    "shard files of different shard counts ({other} and {n}) in {}",
-                    dir.display()
-                )));
-            }
+        if let Some((other, _)) = shards.get(&i)
+            && *other != n
+        {
+            return Err(refuse(format!(
+                "shard files of different shard counts ({other} and {n}) in {}",
+                dir.display()
+            )));
         }
         shards.insert(i, (n, dir.join(&name)));
     }

@@ -147,16 +147,15 @@ fn shrink(mut inv: Invocation) -> Vec<Invocation> {
         .iter()
         .position(|w| w == "--shard-count")
         .map(|i| a[i + 1].clone())
+        && inv.env.iter().any(|(k, _)| k == "JOB_COMPLETION_INDEX")
     {
-        if inv.env.iter().any(|(k, _)| k == "JOB_COMPLETION_INDEX") {
-            let n: u64 = count.parse().unwrap();
-            return (0..n)
-                .map(|i| Invocation {
-                    env: vec![("JOB_COMPLETION_INDEX".into(), i.to_string())],
-                    args: inv.args.clone(),
-                })
-                .collect();
-        }
+        let n: u64 = count.parse().unwrap();
+        return (0..n)
+            .map(|i| Invocation {
+                env: vec![("JOB_COMPLETION_INDEX".into(), i.to_string())],
+                args: inv.args.clone(),
+            })
+            .collect();
     }
     vec![inv]
 }

@@ -29,10 +29,10 @@ fn scenario_corpus_never_panics() {
     assert!(!all.is_empty());
     for (name, data) in all {
         let r = std::panic::catch_unwind(|| {
-            if let Ok(text) = std::str::from_utf8(&data) {
-                if let Ok(sc) = tracesim::scenario::parse("fuzz.toml", text) {
-                    let _ = tracesim::pipeline::Simulation::new(&sc, None);
-                }
+            if let Ok(text) = std::str::from_utf8(&data)
+                && let Ok(sc) = tracesim::scenario::parse("fuzz.toml", text)
+            {
+                let _ = tracesim::pipeline::Simulation::new(&sc, None);
             }
         });
         assert!(r.is_ok(), "{name}");
