@@ -956,17 +956,7 @@ fn cmd_run(a: RunArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn fmt_count(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
+use crate::sweep::fmt_thousands as fmt_count;
 
 fn print_summary(r: &RunResult, out: &Path, wall: f64) {
     let c = &r.counters;
