@@ -6,7 +6,7 @@ use crate::output::{self, Manifest};
 use crate::pipeline::Simulation;
 use crate::scenario::{self, ScenarioError};
 use crate::sim::secs;
-use crate::sweep::{self, Plan, Shard, grid};
+use crate::sweep::{self, Plan, Shard, fmt_thousands as fmt_count, grid};
 use crate::units::ByteSize;
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
@@ -955,8 +955,6 @@ fn cmd_run(a: RunArgs) -> Result<(), Failure> {
     }
     Ok(())
 }
-
-use crate::sweep::fmt_thousands as fmt_count;
 
 fn print_summary(r: &RunResult, out: &Path, wall: f64) {
     let c = &r.counters;
