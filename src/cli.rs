@@ -131,9 +131,18 @@ fn cmd_plot(a: PlotArgs) -> Result<(), Failure> {
         crate::units::Family::of_scenario(&t).set();
     }
     let target = a.out.clone().unwrap_or_else(|| a.dir.clone());
-    // Drawing into another folder reads this one: it is an input there.
+    // Drawing into another folder reads this one: it is an input there (`--out` naming the
+    // folder itself is a plot in place).
     let data = a.dir.join("timeseries.csv");
-    let inputs: Vec<&Path> = if a.out.is_some() { vec![&data] } else { vec![] };
+    let same = |x: &Path, y: &Path| match (x.canonicalize(), y.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    };
+    let inputs: Vec<&Path> = if same(&target, &a.dir) {
+        vec![]
+    } else {
+        vec![&data]
+    };
     let mut od = claim(
         &target,
         &Claim {

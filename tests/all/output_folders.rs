@@ -270,6 +270,13 @@ fn plot_writes_only_into_tracesims_folders_and_redraws_its_own() {
         "the older plot's PNG is stale"
     );
     assert!(t.path().join("r/memory.svg").is_file());
+    let o = tracesim(t.path(), &["plot", "r", "--out", "r", "--format", "png"]);
+    assert!(
+        o.status.success(),
+        "--out naming the folder is a plot in place: {}",
+        stderr(&o)
+    );
+    assert!(t.path().join("r/memory.png").is_file());
     // A folder of the user's own, with a run's CSVs copied in: not tracesim's to write.
     fs::create_dir(t.path().join("copied")).unwrap();
     for f in [
