@@ -356,11 +356,13 @@ impl From<Refused> for Failure {
 
 impl From<anyhow::Error> for Failure {
     fn from(e: anyhow::Error) -> Self {
-        // 130 = 128 + SIGINT, as shells report an interrupted command; an output folder the
-        // rule refuses is the user's to fix (2).
+        // 130 = 128 + SIGINT, as shells report an interrupted command. What the user asked
+        // wrongly is theirs to fix (2): an output folder the rule refuses, a sweep refused as
+        // asked (another plan's journal, over budget, shards of different plans), a scenario
+        // or grid point that does not validate.
         let code = if e.is::<sweep::Interrupted>() {
             130
-        } else if e.is::<Refused>() {
+        } else if e.is::<Refused>() || e.is::<sweep::Refused>() || e.is::<ScenarioError>() {
             2
         } else {
             1
@@ -482,16 +484,6 @@ fn grid_plan(scenario: &Path, axes: &[grid::Axis], m: &ManyArgs) -> Result<Plan,
 fn print_base_warnings(path: &Path, overrides: &[String]) {
     if let Ok(l) = scenario::load(path, overrides) {
         scenario::print_warnings(&l.warnings);
-    }
-}
-
-/// Exit 2 for what the command asked wrongly (a refused resume, a sweep over budget, shards
-/// of different plans, a grid point that does not validate), else as any error.
-fn many_failure(e: anyhow::Error) -> Failure {
-    if e.is::<sweep::Refused>() || e.is::<ScenarioError>() {
-        Failure { code: 2, error: e }
-    } else {
-        e.into()
     }
 }
 
@@ -630,8 +622,7 @@ fn cmd_sweep(a: SweepArgs) -> Result<(), Failure> {
             resume: a.resume,
             budget: (!a.yes).then_some(sweep::Budget::DEFAULT),
         },
-    )
-    .map_err(many_failure)?;
+    )?;
     let runs = sweep::runs_csv(&plan.header(), &rows);
     let extra = serde_json::json!({
         // The values as well as the spec, unless there are too many to list.
@@ -696,7 +687,7 @@ fn cmd_merge(a: MergeArgs) -> Result<(), Failure> {
         )));
     }
     let mut od = claim(&a.dir, &Claim::new("merge"))?;
-    let (shards, runs) = sweep::merge(&a.dir, &mut od).map_err(many_failure)?;
+    let (shards, runs) = sweep::merge(&a.dir, &mut od)?;
     od.commit(Scope::Groups(vec![
         "merge".into(),
         "sweep".into(),
@@ -793,8 +784,7 @@ fn cmd_compare(a: CompareArgs) -> Result<(), Failure> {
             resume: false,
             budget: None,
         },
-    )
-    .map_err(many_failure)?;
+    )?;
     let runs = sweep::runs_csv(&plan.header(), &rows);
     let points = sweep::points_csv(&runs, &plan.label_columns, a.many.confidence)?;
     let diffs = crate::compare::differences_csv(&runs, a.many.confidence)?;

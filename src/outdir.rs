@@ -504,8 +504,11 @@ impl OutDir {
     /// claim's changes applied (writers sharing the folder each change only their entries).
     fn write_marker(&self) -> Result<()> {
         let p = self.dir.join(MARKER);
-        // Writers alone in the folder hold it exclusively; shards sharing it take turns here.
-        let _guard = if self.shared {
+        // Alone in the folder (its lock held exclusively), this claim's view is the marker.
+        // Shards sharing it take turns on the marker's own lock and apply their changes to
+        // the marker on disk, which holds the other shards' entries.
+        let mut _guard = None;
+        let bytes = if self.shared {
             let guard = fs::OpenOptions::new()
                 .create(true)
                 .truncate(false)
@@ -513,32 +516,25 @@ impl OutDir {
                 .open(self.dir.join(LOCK))
                 .with_context(|| format!("cannot write {}", self.dir.join(LOCK).display()))?;
             guard.lock().context("cannot lock the folder's marker")?;
-            Some(guard)
+            _guard = Some(guard);
+            let mut m = fs::read(&p)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<Marker>(&b).ok())
+                .unwrap_or_else(|| Marker::new(&self.marker.command));
+            m.command = self.marker.command.clone();
+            m.version = self.marker.version.clone();
+            for n in &self.removed {
+                m.files.remove(n);
+            }
+            m.files
+                .extend(self.added.iter().map(|(n, o)| (n.clone(), o.clone())));
+            serde_json::to_vec_pretty(&m)?
         } else {
-            None
+            serde_json::to_vec_pretty(&self.marker)?
         };
-        let mut m = match fs::read(&p)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<Marker>(&b).ok())
-        {
-            Some(m) if self.shared => m,
-            _ => Marker::new(&self.marker.command),
-        };
-        if !self.shared {
-            m.files = self.marker.files.clone();
-        }
-        m.command = self.marker.command.clone();
-        m.version = self.marker.version.clone();
-        for n in &self.removed {
-            m.files.remove(n);
-        }
-        for (n, o) in &self.added {
-            m.files.insert(n.clone(), o.clone());
-        }
         let tmp = self
             .dir
             .join(format!("{MARKER}.tmp-{}", std::process::id()));
-        let bytes = serde_json::to_vec_pretty(&m)?;
         fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
         fs::rename(&tmp, &p).with_context(|| format!("cannot write {}", p.display()))?;
         Ok(())
