@@ -50,7 +50,8 @@ pub struct ReadOptions {
     pub value_column: Option<String>,
     /// Unit of plain numbers (`B`, `KiB`, `MiB`, `MB`...).
     pub unit: Option<String>,
-    /// Prometheus: pick the series whose labels include these.
+    /// Prometheus: pick the series whose labels include these. CSV: keep the rows whose
+    /// columns have these values (a tidy `t_s,metric,value` file holds many series).
     pub labels: Vec<(String, String)>,
 }
 
@@ -315,6 +316,28 @@ fn read_csv(file: &str, text: &str, opts: &ReadOptions) -> Result<Series, Measur
         None => None,
     };
     let di = headers.iter().position(|h| h == "spans_dropped");
+    // Rows kept: those whose label columns hold the values asked for.
+    let filters = opts
+        .labels
+        .iter()
+        .map(|(k, v)| {
+            headers
+                .iter()
+                .position(|h| h == k)
+                .map(|i| (i, v.as_str()))
+                .ok_or_else(|| {
+                    err(
+                        Some(1),
+                        k,
+                        format!(
+                            "--label {k}={v}: no column `{k}` (columns: {})",
+                            headers.join(", ")
+                        ),
+                    )
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut seen_other = false;
     // Per sample: its time, value and line.
     let (mut t, mut v, mut lines) = (Vec::new(), Vec::new(), Vec::new());
     let mut first_drop_raw = None;
@@ -325,6 +348,13 @@ fn read_csv(file: &str, text: &str, opts: &ReadOptions) -> Result<Series, Measur
             err(Some(line), "", format!("malformed CSV: {e}"))
         })?;
         let line = rec.position().map_or(fallback, |p| line_of(text, p));
+        if !filters
+            .iter()
+            .all(|(i, v)| rec.get(*i).is_some_and(|x| x.trim() == *v))
+        {
+            seen_other = true;
+            continue;
+        }
         let tv = rec.get(ti).unwrap_or("").trim();
         let tx: f64 = tv
             .parse()
@@ -355,10 +385,22 @@ fn read_csv(file: &str, text: &str, opts: &ReadOptions) -> Result<Series, Measur
         lines.push(line);
     }
     if t.len() < 2 {
+        let which = if seen_other {
+            format!(
+                " with {}",
+                opts.labels
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        } else {
+            String::new()
+        };
         return Err(err(
             None,
             "",
-            format!("{} data rows: a series needs at least 2", t.len()),
+            format!("{} data rows{which}: a series needs at least 2", t.len()),
         ));
     }
     let t0 = t[0];
@@ -609,6 +651,32 @@ mod tests {
             read(&p, &ReadOptions::default()).unwrap().bytes[0],
             12.0 * 1048576.0
         );
+    }
+
+    #[test]
+    fn a_tidy_csv_gives_the_series_its_labels_pick() {
+        let text = "t_s,metric,value\n0,heap_live,10\n0,gc,1\n1,heap_live,30\n1,gc,2\n2,gc,4\n";
+        let p = tmp("tidy.csv", text);
+        let opts = |k: &str, v: &str| ReadOptions {
+            unit: Some("B".into()),
+            labels: vec![(k.into(), v.into())],
+            ..Default::default()
+        };
+        let s = read(&p, &opts("metric", "heap_live")).unwrap();
+        assert_eq!(
+            (s.t.as_slice(), s.bytes.as_slice()),
+            (&[0.0, 1.0][..], &[10.0, 30.0][..])
+        );
+        let s = read(&p, &opts("metric", "gc")).unwrap();
+        assert_eq!(s.bytes, [1.0, 2.0, 4.0]);
+        // Without a filter the rows of both series would repeat times: merged, not mixed up
+        // silently, is the old behaviour; a filter that matches one row or none is an error
+        // naming the filter, and a label column that does not exist names the columns.
+        let e = read(&p, &opts("metric", "nope")).unwrap_err();
+        assert!(e.message.contains("0 data rows with metric=nope"), "{e}");
+        let e = read(&p, &opts("series", "gc")).unwrap_err();
+        assert!(e.message.contains("no column `series`"), "{e}");
+        assert_eq!((e.line, e.field.as_str()), (Some(1), "series"));
     }
 
     #[test]

@@ -347,6 +347,12 @@ impl GoHeap {
         [(k1, g1), (kept - k1, garbage - g1)]
     }
 
+    /// The heap goal as Go reports it (`/gc/heap/goal:bytes`), None when there is none
+    /// (GOGC=off without GOMEMLIMIT).
+    pub fn goal_bytes(&self) -> Option<u64> {
+        (self.goal != u64::MAX).then_some(self.goal)
+    }
+
     /// Releases `bytes` of live data: they are garbage until the next collection.
     #[inline]
     pub fn free(&mut self, bytes: u64) {

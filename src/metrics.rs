@@ -162,9 +162,16 @@ pub struct Sample {
     /// The least RSS the process can hold now: `rss_bytes` with every free page given back
     /// (a native heap's trim); equal to `rss_bytes` where the model has no such freedom.
     pub rss_floor_bytes: u64,
+    /// A Go process's heap goal: the heap size at which its next collection starts (Go's
+    /// `/gc/heap/goal:bytes`); None for other runtimes, while down, or with no goal (GOGC=off
+    /// without GOMEMLIMIT).
+    pub heap_goal_bytes: Option<u64>,
+    /// A Go process's completed collections since it started (`/gc/cycles/total:gc-cycles`);
+    /// None for other runtimes and while down.
+    pub gc_cycles: Option<u64>,
 }
 
-pub const SAMPLE_HEADER: [&str; 19] = [
+pub const SAMPLE_HEADER: [&str; 21] = [
     "t_s",
     "component",
     "up",
@@ -184,6 +191,8 @@ pub const SAMPLE_HEADER: [&str; 19] = [
     "downstream_up",
     "disk_bytes",
     "rss_floor_bytes",
+    "heap_goal_bytes",
+    "gc_cycles",
 ];
 
 impl Sample {
@@ -208,9 +217,59 @@ impl Sample {
             u8::from(self.downstream_up).to_string(),
             self.disk_bytes.to_string(),
             self.rss_floor_bytes.to_string(),
+            opt(self.heap_goal_bytes),
+            opt(self.gc_cycles),
         ]
     }
 }
+
+impl Sample {
+    /// The value of a numeric timeseries column by its header name (None: no such numeric
+    /// column, or no value in this row).
+    pub fn value(&self, column: &str) -> Option<f64> {
+        let v = match column {
+            "queue_items" => self.queue_items,
+            "queue_capacity" => self.queue_capacity?,
+            "queue_bytes" => self.queue_bytes,
+            "worker_items" => self.worker_items,
+            "bulk_items" => self.bulk_items,
+            "live_bytes" => self.live_bytes,
+            "heap_bytes" => self.heap_bytes,
+            "rss_bytes" => self.rss_bytes,
+            "spans_generated" => self.spans_generated,
+            "spans_exported" => self.spans_exported,
+            "spans_dropped" => self.spans_dropped,
+            "spans_held" => self.spans_held,
+            "disk_bytes" => self.disk_bytes,
+            "rss_floor_bytes" => self.rss_floor_bytes,
+            "heap_goal_bytes" => self.heap_goal_bytes?,
+            "gc_cycles" => self.gc_cycles?,
+            _ => return None,
+        };
+        Some(v as f64)
+    }
+}
+
+/// The timeseries columns [`Sample::value`] reads: what `validate --simulated-column` can
+/// compare with a measured series.
+pub const NUMERIC_COLUMNS: [&str; 16] = [
+    "rss_bytes",
+    "live_bytes",
+    "heap_bytes",
+    "heap_goal_bytes",
+    "gc_cycles",
+    "queue_items",
+    "queue_capacity",
+    "queue_bytes",
+    "worker_items",
+    "bulk_items",
+    "spans_generated",
+    "spans_exported",
+    "spans_dropped",
+    "spans_held",
+    "disk_bytes",
+    "rss_floor_bytes",
+];
 
 fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()

@@ -58,6 +58,19 @@ pub fn default_component(sc: &Scenario) -> &'static str {
 }
 
 pub fn simulate(sc: &Scenario, component: &str, replications: u64) -> SimCurve {
+    simulate_column(sc, component, "rss_bytes", replications)
+}
+
+/// [`simulate`] for any numeric timeseries column (`metrics::NUMERIC_COLUMNS`): a sample
+/// without a value (a Go heap goal while the process is down) counts as 0. Only RSS has a
+/// floor below it; any other column is its own floor.
+pub fn simulate_column(
+    sc: &Scenario,
+    component: &str,
+    column: &str,
+    replications: u64,
+) -> SimCurve {
+    let rss = column == "rss_bytes";
     let runs: Vec<_> = (0..replications)
         .into_par_iter()
         .map(|r| {
@@ -74,7 +87,11 @@ pub fn simulate(sc: &Scenario, component: &str, replications: u64) -> SimCurve {
             .samples
             .iter()
             .filter(|s| s.component == component)
-            .map(|s| (secs(s.t), s.rss_bytes as f64, s.rss_floor_bytes as f64))
+            .map(|s| {
+                let v = s.value(column).unwrap_or(0.0);
+                let floor = if rss { s.rss_floor_bytes as f64 } else { v };
+                (secs(s.t), v, floor)
+            })
             .collect()
     };
     let first = rows(0);
@@ -268,6 +285,11 @@ pub struct MeasuredArgs {
     /// Ignore the first SECONDS of each measurement (the measured program's start-up)
     #[arg(long, default_value_t = 0.0, value_name = "SECONDS")]
     pub skip: f64,
+    /// Simulated timeseries column the measurement is compared with: rss_bytes, or an
+    /// internal curve such as live_bytes, heap_goal_bytes, gc_cycles or queue_items, to hold
+    /// the model to a program's own metrics
+    #[arg(long, value_name = "NAME", default_value = "rss_bytes")]
+    pub simulated_column: String,
 }
 
 impl MeasuredArgs {
@@ -278,6 +300,13 @@ impl MeasuredArgs {
             return Err(usage(format!(
                 "--skip {}: must be a number of seconds, 0 or more",
                 self.skip
+            )));
+        }
+        if !crate::metrics::NUMERIC_COLUMNS.contains(&self.simulated_column.as_str()) {
+            return Err(usage(format!(
+                "--simulated-column {}: not a numeric timeseries column (one of {})",
+                self.simulated_column,
+                crate::metrics::NUMERIC_COLUMNS.join(", ")
             )));
         }
         if let Some(o) = self.offset.filter(|o| !o.is_finite()) {
@@ -554,7 +583,7 @@ pub fn cmd_validate(a: ValidateArgs) -> Result<(), Failure> {
             ..crate::outdir::Claim::new("validate")
         },
     )?;
-    let sim = simulate(sc, component, a.replications);
+    let sim = simulate_column(sc, component, &a.input.simulated_column, a.replications);
     let mut cs = vec![];
     for m in &measured {
         let offset = align(sc, m, &sim, a.input.offset);
@@ -857,6 +886,8 @@ pub struct Problem<'a> {
     pub params: &'a [FitParam],
     pub component: Option<String>,
     pub offset: Option<f64>,
+    /// The simulated column compared with the recordings (`rss_bytes` for memory).
+    pub column: &'a str,
 }
 
 impl Problem<'_> {
@@ -891,7 +922,7 @@ impl Problem<'_> {
                     Some(c) => c.to_string(),
                     None => default_component(&sc).to_string(),
                 };
-                let sim = simulate(&sc, &comp, 1);
+                let sim = simulate_column(&sc, &comp, self.column, 1);
                 let off = align(&sc, &run.series, &sim, self.offset);
                 compare(&run.series, &sim, off).ok_or_else(|| no_overlap(&run.series, &sim, off))
             })
@@ -1089,6 +1120,7 @@ pub fn cmd_calibrate(a: CalibrateArgs) -> Result<(), Failure> {
         params: &params,
         component: a.input.component.clone(),
         offset: a.input.offset,
+        column: &a.input.simulated_column,
     };
     for p in params.iter().filter(|p| p.clamped()) {
         eprintln!(

@@ -341,6 +341,8 @@ impl Simulation {
                 downstream_up,
                 disk_bytes: 0,
                 rss_floor_bytes: if t.up { t.heap.rss_floor() } else { 0 },
+                heap_goal_bytes: None,
+                gc_cycles: None,
             });
         }
         if let Some(c) = &self.collector {
@@ -366,6 +368,8 @@ impl Simulation {
                 downstream_up: self.storage.as_ref().is_none_or(|s| s.reachable(now)),
                 disk_bytes: 0,
                 rss_floor_bytes: rss,
+                heap_goal_bytes: c.heap.goal_bytes().filter(|_| c.up),
+                gc_cycles: c.up.then_some(c.heap.gc_cycles),
             });
         }
         if let Some(c) = &self.otelcol {
@@ -391,6 +395,8 @@ impl Simulation {
                 downstream_up: self.storage.as_ref().is_none_or(|s| s.reachable(now)),
                 disk_bytes: c.disk_bytes,
                 rss_floor_bytes: rss,
+                heap_goal_bytes: c.heap.goal_bytes().filter(|_| c.up),
+                gc_cycles: c.up.then_some(c.heap.gc_cycles),
             });
         }
         let next = now + self.scenario.sample_interval;

@@ -62,6 +62,7 @@ fn calibrate_and_predict_replicates(
         params: &params,
         component: None,
         offset: None,
+        column: "rss_bytes",
     };
     let r = calibrate(&problem, 120).unwrap_or_else(|f| panic!("{:#}", f.error));
     // These fits beat the scenario as written.
@@ -562,6 +563,7 @@ fn calibrate_keeps_the_given_values_unless_the_fit_beats_them() {
             params: &params,
             component: None,
             offset: None,
+            column: "rss_bytes",
         };
         let r = calibrate(&problem, 10).unwrap_or_else(|f| panic!("{:#}", f.error));
         (params, r)
@@ -823,4 +825,105 @@ fn measurement_errors_exit_2_in_validate_and_calibrate() {
             assert!(!out.exists(), "{cmd} {file}: no output");
         }
     }
+}
+
+/// A Go collector's internal curves (issue 17): the heap goal and the GC count are in the
+/// timeseries, consistent with the heap (a sample never finds the heap above its goal, and
+/// the count never goes back while the process lives), and `validate --simulated-column`
+/// holds them to a program's own metrics, read from a tidy `t_s,metric,value` file by label.
+#[test]
+fn go_internal_curves_are_written_and_validated_by_label() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = root("models/jaeger-collector-es-outage.toml");
+    let sets = [
+        "--set",
+        "scenario.duration=8m",
+        "--set",
+        "collector.memory.limit=1GiB",
+    ];
+    let run = dir.path().join("run");
+    let mut args = vec!["run", model.as_str(), "--out", run.to_str().unwrap()];
+    args.extend(sets);
+    let o = tracesim(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(run.join("timeseries.csv")).unwrap();
+    let mut rd = csv::Reader::from_reader(text.as_bytes());
+    let h = rd.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let (heap, goal, gc, t) = (
+        col("heap_bytes"),
+        col("heap_goal_bytes"),
+        col("gc_cycles"),
+        col("t_s"),
+    );
+    // A tidy file of "measured" metrics: the simulation's own goal, and one 20% above it.
+    let mut tidy = String::from("t_s,metric,value\n");
+    let (mut last_gc, mut rows) = (0u64, 0);
+    for r in rd.records() {
+        let r = r.unwrap();
+        let (hb, gb): (u64, u64) = (r[heap].parse().unwrap(), r[goal].parse().unwrap());
+        assert!(hb <= gb, "heap {hb} above its goal {gb} at {}", &r[t]);
+        let g: u64 = r[gc].parse().unwrap();
+        assert!(g >= last_gc, "GC count went back at {}", &r[t]);
+        last_gc = g;
+        tidy += &format!(
+            "{},heap_goal,{gb}\n{},heap_goal_high,{}\n",
+            &r[t],
+            &r[t],
+            gb * 6 / 5
+        );
+        rows += 1;
+    }
+    assert!(rows > 400 && last_gc > 50, "{rows} rows, {last_gc} GCs");
+    let m = dir.path().join("metrics.csv");
+    std::fs::write(&m, tidy).unwrap();
+    let validate = |metric: &str, out: &str| {
+        let label = format!("metric={metric}");
+        let out = dir.path().join(out);
+        let mut a = vec![
+            "validate",
+            model.as_str(),
+            "--measured",
+            m.to_str().unwrap(),
+            "--label",
+            label.as_str(),
+            "--unit",
+            "B",
+            "--simulated-column",
+            "heap_goal_bytes",
+            "--offset",
+            "0",
+            "--replications",
+            "1",
+            "--tolerance",
+            "5%",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        a.extend(sets);
+        tracesim(&a)
+    };
+    let same = validate("heap_goal", "same");
+    assert!(
+        same.status.success(),
+        "{}",
+        String::from_utf8_lossy(&same.stderr)
+    );
+    let high = validate("heap_goal_high", "high");
+    assert_eq!(
+        high.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&high.stdout)
+    );
+    let bad = tracesim(&[
+        "validate",
+        model.as_str(),
+        "--measured",
+        m.to_str().unwrap(),
+        "--simulated-column",
+        "heap_goal",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("heap_goal_bytes"));
 }
