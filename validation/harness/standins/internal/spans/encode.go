@@ -1,0 +1,331 @@
+package spans
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"math"
+	"strconv"
+
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+)
+
+// ---- Jaeger protobuf (jaeger-idl proto/api_v2/model.proto, collector.proto) ----
+//
+// Span: trace_id=1 bytes(16), span_id=2 bytes(8), operation_name=3, references=4 (SpanRef:
+// trace_id=1, span_id=2, ref_type=3 with CHILD_OF=0), flags=5, start_time=6
+// (google.protobuf.Timestamp: seconds=1, nanos=2), duration=7 (google.protobuf.Duration:
+// seconds=1, nanos=2), tags=8 (KeyValue: key=1, v_type=2 with STRING=0, v_str=3), logs=9,
+// process=10 (Process: service_name=1, tags=2). Batch: spans=1, process=2.
+// PostSpansRequest: batch=1. IDs are big-endian, as jaeger model's TraceID/SpanID Marshal.
+
+func appendTraceID(b []byte, hi, lo uint64) []byte {
+	b = protowire.AppendVarint(b, 16)
+	b = binary.BigEndian.AppendUint64(b, hi)
+	return binary.BigEndian.AppendUint64(b, lo)
+}
+
+func appendSpanID(b []byte, id uint64) []byte {
+	b = protowire.AppendVarint(b, 8)
+	return binary.BigEndian.AppendUint64(b, id)
+}
+
+func appendKV(b []byte, field protowire.Number, k, v string) []byte {
+	var kv []byte
+	kv = protowire.AppendTag(kv, 1, protowire.BytesType)
+	kv = protowire.AppendString(kv, k)
+	// v_type STRING = 0 is the proto3 default: not written.
+	kv = protowire.AppendTag(kv, 3, protowire.BytesType)
+	kv = protowire.AppendString(kv, v)
+	b = protowire.AppendTag(b, field, protowire.BytesType)
+	return protowire.AppendBytes(b, kv)
+}
+
+func appendTimestamp(b []byte, field protowire.Number, us int64) []byte {
+	var t []byte
+	sec, nanos := us/1e6, (us%1e6)*1000
+	if sec != 0 {
+		t = protowire.AppendTag(t, 1, protowire.VarintType)
+		t = protowire.AppendVarint(t, uint64(sec))
+	}
+	if nanos != 0 {
+		t = protowire.AppendTag(t, 2, protowire.VarintType)
+		t = protowire.AppendVarint(t, uint64(nanos))
+	}
+	b = protowire.AppendTag(b, field, protowire.BytesType)
+	return protowire.AppendBytes(b, t)
+}
+
+// JaegerProcess encodes model.Process{service_name, tags:[ip]}.
+func JaegerProcess(s *Span) []byte {
+	var p []byte
+	p = protowire.AppendTag(p, 1, protowire.BytesType)
+	p = protowire.AppendString(p, s.Service)
+	p = appendKV(p, 2, "ip", s.IP)
+	return p
+}
+
+// JaegerSpan encodes one model.Span with its Process, as the collector holds it.
+func JaegerSpan(s *Span) []byte {
+	var b []byte
+	b = protowire.AppendTag(b, 1, protowire.BytesType)
+	b = appendTraceID(b, s.TraceHi, s.TraceLo)
+	b = protowire.AppendTag(b, 2, protowire.BytesType)
+	b = appendSpanID(b, s.SpanID)
+	b = protowire.AppendTag(b, 3, protowire.BytesType)
+	b = protowire.AppendString(b, s.Op)
+	var ref []byte
+	ref = protowire.AppendTag(ref, 1, protowire.BytesType)
+	ref = appendTraceID(ref, s.TraceHi, s.TraceLo)
+	ref = protowire.AppendTag(ref, 2, protowire.BytesType)
+	ref = appendSpanID(ref, s.ParentID)
+	b = protowire.AppendTag(b, 4, protowire.BytesType)
+	b = protowire.AppendBytes(b, ref)
+	b = protowire.AppendTag(b, 5, protowire.VarintType)
+	b = protowire.AppendVarint(b, 1) // sampled
+	b = appendTimestamp(b, 6, s.StartUs)
+	b = appendTimestamp(b, 7, s.DurUs)
+	for _, kv := range s.Tags {
+		b = appendKV(b, 8, kv.Key, kv.Val)
+	}
+	b = protowire.AppendTag(b, 10, protowire.BytesType)
+	b = protowire.AppendBytes(b, JaegerProcess(s))
+	return b
+}
+
+// JaegerPostSpans encodes api_v2.PostSpansRequest{batch:{spans}}, each span carrying its
+// own process (allowed: "span.Process taking priority over batch.Process").
+func JaegerPostSpans(ss []Span) []byte {
+	var batch []byte
+	for i := range ss {
+		batch = protowire.AppendTag(batch, 1, protowire.BytesType)
+		batch = protowire.AppendBytes(batch, JaegerSpan(&ss[i]))
+	}
+	var b []byte
+	b = protowire.AppendTag(b, 1, protowire.BytesType)
+	return protowire.AppendBytes(b, batch)
+}
+
+// ---- OTLP protobuf ----
+
+func u64be(hi, lo uint64) []byte {
+	b := binary.BigEndian.AppendUint64(nil, hi)
+	return binary.BigEndian.AppendUint64(b, lo)
+}
+
+// OTLPSpan converts one span (without its resource).
+func OTLPSpan(s *Span) *tracepb.Span {
+	kind := tracepb.Span_SPAN_KIND_CLIENT
+	if s.Server {
+		kind = tracepb.Span_SPAN_KIND_SERVER
+	}
+	attrs := make([]*commonpb.KeyValue, len(s.Tags))
+	for i, kv := range s.Tags {
+		attrs[i] = &commonpb.KeyValue{Key: kv.Key, Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: kv.Val}}}
+	}
+	return &tracepb.Span{
+		TraceId:           u64be(s.TraceHi, s.TraceLo),
+		SpanId:            binary.BigEndian.AppendUint64(nil, s.SpanID),
+		ParentSpanId:      binary.BigEndian.AppendUint64(nil, s.ParentID),
+		Name:              s.Op,
+		Kind:              kind,
+		StartTimeUnixNano: uint64(s.StartUs) * 1000,
+		EndTimeUnixNano:   uint64(s.StartUs+s.DurUs) * 1000,
+		Attributes:        attrs,
+		Flags:             0x100 | 1, // has-is-remote known, sampled (trace flags)
+	}
+}
+
+// OTLPRequest groups the spans by service into ResourceSpans (service.name, ip).
+func OTLPRequest(ss []Span) *collectortrace.ExportTraceServiceRequest {
+	req := &collectortrace.ExportTraceServiceRequest{}
+	idx := map[string]*tracepb.ScopeSpans{}
+	for i := range ss {
+		s := &ss[i]
+		sc, ok := idx[s.Service]
+		if !ok {
+			sc = &tracepb.ScopeSpans{Scope: &commonpb.InstrumentationScope{Name: "envoy"}}
+			req.ResourceSpans = append(req.ResourceSpans, &tracepb.ResourceSpans{
+				Resource: &resourcepb.Resource{Attributes: []*commonpb.KeyValue{
+					{Key: "service.name", Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: s.Service}}},
+					{Key: "ip", Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: s.IP}}},
+				}},
+				ScopeSpans: []*tracepb.ScopeSpans{sc},
+			})
+			idx[s.Service] = sc
+		}
+		sc.Spans = append(sc.Spans, OTLPSpan(s))
+	}
+	return req
+}
+
+// OTLPBytes is the OTLP request's protobuf.
+func OTLPBytes(ss []Span) []byte {
+	b, _ := proto.Marshal(OTLPRequest(ss))
+	return b
+}
+
+// OTLPSpanSize is one span's protobuf size inside its ScopeSpans (field tag and length included).
+func OTLPSpanSize(s *Span) int {
+	n := proto.Size(OTLPSpan(s))
+	return n + protowire.SizeTag(2) + protowire.SizeVarint(uint64(n))
+}
+
+// ---- Zipkin v2 JSON (zipkin-api zipkin2-api.yaml, ListOfSpans) ----
+
+type zEndpoint struct {
+	ServiceName string `json:"serviceName,omitempty"`
+	IPv4        string `json:"ipv4,omitempty"`
+}
+
+type zSpan struct {
+	TraceID       string            `json:"traceId"`
+	ParentID      string            `json:"parentId,omitempty"`
+	ID            string            `json:"id"`
+	Kind          string            `json:"kind,omitempty"`
+	Name          string            `json:"name"`
+	Timestamp     int64             `json:"timestamp"`
+	Duration      int64             `json:"duration"`
+	LocalEndpoint zEndpoint         `json:"localEndpoint"`
+	Tags          map[string]string `json:"tags"`
+}
+
+func hex64(v uint64) string {
+	s := strconv.FormatUint(v, 16)
+	for len(s) < 16 {
+		s = "0" + s
+	}
+	return s
+}
+
+func zipkinSpan(s *Span) zSpan {
+	kind := "CLIENT"
+	if s.Server {
+		kind = "SERVER"
+	}
+	tags := make(map[string]string, len(s.Tags))
+	for _, kv := range s.Tags {
+		tags[kv.Key] = kv.Val
+	}
+	return zSpan{
+		TraceID: hex64(s.TraceHi) + hex64(s.TraceLo), ParentID: hex64(s.ParentID), ID: hex64(s.SpanID),
+		Kind: kind, Name: s.Op, Timestamp: s.StartUs, Duration: s.DurUs,
+		LocalEndpoint: zEndpoint{ServiceName: s.Service, IPv4: s.IP}, Tags: tags,
+	}
+}
+
+// ZipkinJSON is a POST /api/v2/spans body.
+func ZipkinJSON(ss []Span) []byte {
+	zs := make([]zSpan, len(ss))
+	for i := range ss {
+		zs[i] = zipkinSpan(&ss[i])
+	}
+	b, _ := json.Marshal(zs)
+	return b
+}
+
+// ZipkinSpanSize is one span's JSON size (with its separating comma).
+func ZipkinSpanSize(s *Span) int {
+	b, _ := json.Marshal(zipkinSpan(s))
+	return len(b) + 1
+}
+
+// ---- Jaeger Thrift, binary protocol (jaeger-idl thrift/jaeger.thrift) ----
+//
+// Batch{1: Process process, 2: list<Span> spans}; Process{1: string serviceName, 2:
+// list<Tag> tags}; Span{1: i64 traceIdLow, 2: i64 traceIdHigh, 3: i64 spanId, 4: i64
+// parentSpanId, 5: string operationName, 6: list<SpanRef> references, 7: i32 flags, 8: i64
+// startTime, 9: i64 duration, 10: list<Tag> tags}; SpanRef{1: i32 refType, 2: i64
+// traceIdLow, 3: i64 traceIdHigh, 4: i64 spanId}; Tag{1: string key, 2: i32 vType (STRING=0),
+// 3: string vStr}. Thrift binary: field = type byte, i16 id; STOP = 0; list = elem type
+// byte, i32 count; string = i32 length, bytes.
+
+const (
+	tStop   = 0
+	tI32    = 8
+	tI64    = 10
+	tString = 11
+	tStruct = 12
+	tList   = 15
+)
+
+func thField(b []byte, typ byte, id int16) []byte {
+	b = append(b, typ)
+	return binary.BigEndian.AppendUint16(b, uint16(id))
+}
+
+func thI64(b []byte, id int16, v int64) []byte {
+	return binary.BigEndian.AppendUint64(thField(b, tI64, id), uint64(v))
+}
+
+func thI32(b []byte, id int16, v int32) []byte {
+	return binary.BigEndian.AppendUint32(thField(b, tI32, id), uint32(v))
+}
+
+func thStr(b []byte, id int16, s string) []byte {
+	b = thField(b, tString, id)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
+	return append(b, s...)
+}
+
+func thList(b []byte, id int16, elem byte, n int) []byte {
+	b = thField(b, tList, id)
+	b = append(b, elem)
+	return binary.BigEndian.AppendUint32(b, uint32(n))
+}
+
+func thTag(b []byte, k, v string) []byte {
+	b = thStr(b, 1, k)
+	b = thI32(b, 2, 0)
+	b = thStr(b, 3, v)
+	return append(b, tStop)
+}
+
+func thriftSpan(b []byte, s *Span) []byte {
+	b = thI64(b, 1, int64(s.TraceLo))
+	b = thI64(b, 2, int64(s.TraceHi))
+	b = thI64(b, 3, int64(s.SpanID))
+	b = thI64(b, 4, int64(s.ParentID))
+	b = thStr(b, 5, s.Op)
+	b = thList(b, 6, tStruct, 1)
+	b = thI32(b, 1, 0)
+	b = thI64(b, 2, int64(s.TraceLo))
+	b = thI64(b, 3, int64(s.TraceHi))
+	b = thI64(b, 4, int64(s.ParentID))
+	b = append(b, tStop)
+	b = thI32(b, 7, 1)
+	b = thI64(b, 8, s.StartUs)
+	b = thI64(b, 9, s.DurUs)
+	b = thList(b, 10, tStruct, len(s.Tags))
+	for _, kv := range s.Tags {
+		b = thTag(b, kv.Key, kv.Val)
+	}
+	return append(b, tStop)
+}
+
+// JaegerThrift is a POST /api/traces body (application/x-thrift): one Batch whose
+// Process is the first span's service (a Batch has one process).
+func JaegerThrift(ss []Span) []byte {
+	var b []byte
+	b = thField(b, tStruct, 1)
+	if len(ss) > 0 {
+		b = thStr(b, 1, ss[0].Service)
+		b = thList(b, 2, tStruct, 1)
+		b = thTag(b, "ip", ss[0].IP)
+	}
+	b = append(b, tStop)
+	b = thList(b, 2, tStruct, len(ss))
+	for i := range ss {
+		b = thriftSpan(b, &ss[i])
+	}
+	return append(b, tStop)
+}
+
+// ThriftSpanSize is one span's Thrift size.
+func ThriftSpanSize(s *Span) int { return len(thriftSpan(nil, s)) }
+
+var _ = math.MaxInt
