@@ -334,8 +334,8 @@ func (v *server) nodes(w http.ResponseWriter, r *http.Request) {
 				"version": v.version, "build_flavor": "default", "build_type": "tar",
 				"roles": []string{"data", "ingest", "master"},
 				"http": map[string]any{
-					"bound_address":                []string{v.addr},
-					"publish_address":              v.addr,
+					"bound_address":               []string{v.addr},
+					"publish_address":             v.addr,
 					"max_content_length_in_bytes": 104857600,
 				},
 			},

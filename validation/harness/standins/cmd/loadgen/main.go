@@ -66,9 +66,9 @@ var outcomeNames = [nOutcomes]string{"accepted", "refused", "timeout", "error_st
 
 type counters struct {
 	scheduled, sent, skipped, spansScheduled, spansSent, spansSkipped atomic.Int64
-	out, outSpans                                                       [nOutcomes]atomic.Int64
-	inflight                                                            atomic.Int64
-	late                                                                atomic.Int64
+	out, outSpans                                                     [nOutcomes]atomic.Int64
+	inflight                                                          atomic.Int64
+	late                                                              atomic.Int64
 }
 
 type sender func(ctx context.Context, ss []spans.Span) (outcome, string)
