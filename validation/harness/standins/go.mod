@@ -3,6 +3,9 @@ module tracesim.dev/validation/standins
 go 1.26.0
 
 require (
+	github.com/apache/thrift v0.21.0
+	github.com/jaegertracing/jaeger-idl v0.6.0
+	github.com/openzipkin/zipkin-go v0.4.3
 	go.opentelemetry.io/proto/otlp v1.11.1
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260928230214-8a89bd6388cc
 	google.golang.org/grpc v1.85.0
@@ -10,6 +13,8 @@ require (
 )
 
 require (
+	github.com/gogo/googleapis v1.4.1 // indirect
+	github.com/gogo/protobuf v1.3.2 // indirect
 	github.com/grpc-ecosystem/grpc-gateway/v2 v2.31.0 // indirect
 	golang.org/x/net v0.60.0 // indirect
 	golang.org/x/sys v0.48.0 // indirect

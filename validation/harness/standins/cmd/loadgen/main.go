@@ -208,13 +208,16 @@ type job struct {
 
 func printSizes(sh spans.Shape) {
 	const n = 2000
-	var jaeger, otlp, zipkin, thrift, nsp int
+	var jaeger, otlp, zipkin, thrift, nsp, colZipkin, colProto, colThrift int
 	var otlpReq, zipReq, thrReq, jgReq int
 	reqs := 0
 	for i := uint64(0); nsp < n; i++ {
 		ss := sh.Request(i, 1_600_000_000_000_000+int64(i)*1000)
 		for k := range ss {
 			jaeger += len(spans.JaegerSpan(&ss[k]))
+			colZipkin += spans.JaegerCollectedSize(&ss[k], true, "zipkin")
+			colProto += spans.JaegerCollectedSize(&ss[k], false, "proto")
+			colThrift += spans.JaegerCollectedSize(&ss[k], false, "jaeger")
 			otlp += spans.OTLPSpanSize(&ss[k])
 			zipkin += spans.ZipkinSpanSize(&ss[k])
 			thrift += spans.ThriftSpanSize(&ss[k])
@@ -229,6 +232,8 @@ func printSizes(sh spans.Shape) {
 	f := func(t int) float64 { return float64(t) / float64(nsp) }
 	log.Printf("loadgen: mean encoded span size over %d spans (%d requests, seed %d, %d tags):", nsp, reqs, sh.Seed, sh.Tags)
 	log.Printf("  jaeger model.Span protobuf (with its Process): %.1f B/span; PostSpansRequest %.1f B/span", f(jaeger), f(jgReq))
+	log.Printf("  as the Jaeger v1 collector counts it (model.Span.Size() after decoding, its logged average span size):")
+	log.Printf("    from zipkin %.1f B, from jaeger-grpc %.1f B, from jaeger-thrift %.1f B", f(colZipkin), f(colProto), f(colThrift))
 	log.Printf("  OTLP protobuf Span (in ScopeSpans):            %.1f B/span; ExportTraceServiceRequest %.1f B/span", f(otlp), f(otlpReq))
 	log.Printf("  Zipkin v2 JSON span:                           %.1f B/span; POST body %.1f B/span", f(zipkin), f(zipReq))
 	log.Printf("  Jaeger Thrift binary Span (no Process):        %.1f B/span; Batch %.1f B/span", f(thrift), f(thrReq))
@@ -241,9 +246,9 @@ func makeSender(protocol, target string, maxInflight int, gz bool) (sender, erro
 	case "otlp-grpc", "jaeger-grpc":
 		opts := []grpc.DialOption{
 			grpc.WithTransportCredentials(insecure.NewCredentials()),
-			// Reconnect within 1 s of a receiver's return (the default backoff grows to
+			// Reconnect within 250 ms of a receiver's return (the default backoff grows to
 			// 120 s, which would hide a recovery behind the loadgen's own backoff).
-			grpc.WithConnectParams(grpc.ConnectParams{Backoff: backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: time.Second}, MinConnectTimeout: time.Second}),
+			grpc.WithConnectParams(grpc.ConnectParams{Backoff: backoff.Config{BaseDelay: 50 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 250 * time.Millisecond}, MinConnectTimeout: time.Second}),
 			grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(64 << 20)),
 		}
 		var callOpts []grpc.CallOption

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"strconv"
+	"strings"
 
 	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
@@ -61,16 +62,62 @@ func appendTimestamp(b []byte, field protowire.Number, us int64) []byte {
 }
 
 // JaegerProcess encodes model.Process{service_name, tags:[ip]}.
-func JaegerProcess(s *Span) []byte {
+func JaegerProcess(s *Span) []byte { return jaegerProcess(s, false) }
+
+func jaegerProcess(s *Span, ipInt bool) []byte {
 	var p []byte
 	p = protowire.AppendTag(p, 1, protowire.BytesType)
 	p = protowire.AppendString(p, s.Service)
-	p = appendKV(p, 2, "ip", s.IP)
+	if ipInt {
+		// model.Int64("ip", ...): key=1, v_type=2 (INT64=2), v_int64=5
+		var kv []byte
+		kv = protowire.AppendTag(kv, 1, protowire.BytesType)
+		kv = protowire.AppendString(kv, "ip")
+		kv = protowire.AppendTag(kv, 2, protowire.VarintType)
+		kv = protowire.AppendVarint(kv, 2)
+		kv = protowire.AppendTag(kv, 5, protowire.VarintType)
+		kv = protowire.AppendVarint(kv, uint64(ipv4(s.IP)))
+		p = protowire.AppendTag(p, 2, protowire.BytesType)
+		p = protowire.AppendBytes(p, kv)
+	} else {
+		p = appendKV(p, 2, "ip", s.IP)
+	}
 	return p
 }
 
-// JaegerSpan encodes one model.Span with its Process, as the collector holds it.
-func JaegerSpan(s *Span) []byte {
+func ipv4(s string) uint32 {
+	var v uint32
+	for _, part := range strings.Split(s, ".") {
+		n, _ := strconv.Atoi(part)
+		v = v<<8 | uint32(n&0xff)
+	}
+	return v
+}
+
+// JaegerSpan encodes one model.Span with its Process, as sent on jaeger-grpc.
+func JaegerSpan(s *Span) []byte { return jaegerSpan(s, false, nil) }
+
+// JaegerCollectedSize is the model.Span.Size() the Jaeger v1 collector counts for this span
+// (span_processor.go countSpan, whose running mean it logs as the average span size) when
+// the span arrived as Zipkin (fromZipkin) or as Jaeger proto/thrift (format "proto" /
+// "jaeger"). From Zipkin (v1.22 cmd/collector/app/zipkin/jsonv2.go to zipkincore, then
+// model/converter/thrift/zipkin/to_domain.go): the process tag ip becomes an INT64
+// (generateProcess: model.Int64(IPTagName, ...)) and a span.kind tag is added
+// (transformSpan: "server"/"client"). Every format: enqueueSpan appends
+// internal.span.format ("zipkin", "proto", "jaeger") before the worker's countSpan.
+func JaegerCollectedSize(s *Span, fromZipkin bool, format string) int {
+	extra := []KV{{"internal.span.format", format}}
+	if fromZipkin {
+		kind := "client"
+		if s.Server {
+			kind = "server"
+		}
+		extra = append([]KV{{"span.kind", kind}}, extra...)
+	}
+	return len(jaegerSpan(s, fromZipkin, extra))
+}
+
+func jaegerSpan(s *Span, ipInt bool, extra []KV) []byte {
 	var b []byte
 	b = protowire.AppendTag(b, 1, protowire.BytesType)
 	b = appendTraceID(b, s.TraceHi, s.TraceLo)
@@ -92,8 +139,11 @@ func JaegerSpan(s *Span) []byte {
 	for _, kv := range s.Tags {
 		b = appendKV(b, 8, kv.Key, kv.Val)
 	}
+	for _, kv := range extra {
+		b = appendKV(b, 8, kv.Key, kv.Val)
+	}
 	b = protowire.AppendTag(b, 10, protowire.BytesType)
-	b = protowire.AppendBytes(b, JaegerProcess(s))
+	b = protowire.AppendBytes(b, jaegerProcess(s, ipInt))
 	return b
 }
 

@@ -8,7 +8,9 @@
 // process tag (ip), one reference (CHILD_OF the caller), a ~44-byte operation name, a ~20-byte
 // service name; ~845 B per span as Jaeger's protobuf model.Span (jaeger#2433's logged
 // "average-span-size-bytes":845). Tag values are Envoy-like; their lengths are flags, with
-// defaults chosen so that the mean model.Span size is ~845 B.
+// defaults chosen so that the mean model.Span size as the Jaeger v1 collector counts it for
+// Zipkin input (after its conversion adds span.kind and internal.span.format, see
+// JaegerCollectedSize) is ~845 B; the span as loadgen sends it is ~48 B smaller.
 package spans
 
 import (
@@ -57,7 +59,7 @@ type Shape struct {
 // Default is the seed's shape.
 func Default() Shape {
 	return Shape{SpansPerRequest: 8.67, Tags: 15, OpBytes: 44, ServiceBytes: 20,
-		URLBytes: 45, URLJitter: 40, UABytes: 91, NodeIDBytes: 85, Services: 8, Seed: 1}
+		URLBytes: 48, URLJitter: 40, UABytes: 40, NodeIDBytes: 85, Services: 8, Seed: 1}
 }
 
 // Count is the number of spans of request i.
@@ -96,10 +98,12 @@ func (sh Shape) op(k int) string {
 
 func hexID(r *rand.Rand) string { return fmt.Sprintf("%08x", r.Uint32()) }
 
+// The seed's load came from JMeter, whose HTTP client sends Apache HttpClient's agent; a
+// longer --ua-bytes pads these (fit).
 var userAgents = []string{
-	"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/87.0.4280.88 Safari/537.36",
-	"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/87.0.4280.141 Safari/537.36",
-	"Mozilla/5.0 (X11; Linux x86_64; rv:84.0) Gecko/20100101 Firefox/84.0 (compatible; istio-bookinfo-load/1.0; +tracesim)",
+	"Apache-HttpClient/4.5.12 (Java/11.0.9.1)",
+	"Apache-HttpClient/4.5.13 (Java/1.8.0_275)",
+	"Apache-HttpClient/4.5.12 (Java/11.0.10)",
 }
 
 // Request makes the spans of request i starting at startUs: one trace, spans across
