@@ -35,6 +35,7 @@ import (
 	"syscall"
 	"time"
 
+	"tracesim.dev/validation/standins/internal/buildinfo"
 	"tracesim.dev/validation/standins/internal/modal"
 	"tracesim.dev/validation/standins/internal/schedule"
 	"tracesim.dev/validation/standins/internal/sink"
@@ -72,6 +73,7 @@ func main() {
 	hangEnd := flag.String("hang-end", "reset", "when a hang ends: reset (RST the held connections, no answer) or answer (answer the held requests)")
 	errorScope := flag.String("error-scope", "bulk", "which requests error:CODE applies to: bulk (only _bulk; start-up, health and template calls answered) or all")
 	verbose := flag.Bool("v", false, "log every request line")
+	runFor := flag.Duration("run-for", time.Hour, "stop by itself after this long (0: only on SIGINT/SIGTERM)")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -116,7 +118,7 @@ func main() {
 	srv.okAnswers = lg.Counter("answers_ok")
 	srv.errAnswers = lg.Counter("answers_error")
 	srv.dropped = lg.Counter("requests_unanswered")
-	lg.Event("start", fmt.Sprintf("essink listen=%s es_version=%s schedule=%q hang_end=%s error_scope=%s", ln.AddrString(), *version, *sched, *hangEnd, *errorScope))
+	lg.Event("start", "build="+buildinfo.Commit+" "+fmt.Sprintf("essink listen=%s es_version=%s schedule=%q hang_end=%s error_scope=%s", ln.AddrString(), *version, *sched, *hangEnd, *errorScope))
 	lg.Start()
 	hs := sink.HTTPServer(srv)
 	go hs.Serve(ln)
@@ -124,7 +126,15 @@ func main() {
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	<-sig
+	var limit <-chan time.Time
+	if *runFor > 0 {
+		limit = time.After(*runFor)
+	}
+	select {
+	case <-sig:
+	case <-limit:
+		lg.Event("run_for_elapsed", runFor.String())
+	}
 	lg.Event("stop", lg.Totals())
 	lg.Close()
 	ln.Close()

@@ -40,6 +40,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	"tracesim.dev/validation/standins/internal/buildinfo"
 	"tracesim.dev/validation/standins/internal/spans"
 )
 
@@ -68,7 +69,8 @@ type counters struct {
 	scheduled, sent, skipped, spansScheduled, spansSent, spansSkipped atomic.Int64
 	out, outSpans                                                     [nOutcomes]atomic.Int64
 	inflight                                                          atomic.Int64
-	late                                                              atomic.Int64
+	late                                                              atomic.Int64 // dispatched > lateThreshold after their due time
+	maxLateUs                                                         atomic.Int64 // worst lateness this second, µs
 }
 
 type sender func(ctx context.Context, ss []spans.Span) (outcome, string)
@@ -114,10 +116,9 @@ func main() {
 	}
 
 	reqRate := *rate / *spr
-	interval := time.Duration(float64(time.Second) / reqRate)
 	nReq := uint64(math.Round(duration.Seconds() * reqRate))
-	log.Printf("loadgen: %s -> %s, %.1f spans/s = %.2f requests/s of %.2f spans, %s (%d requests), max-inflight %d, timeout %s, seed %d",
-		*protocol, *target, *rate, reqRate, *spr, *duration, nReq, *maxInflight, *timeout, *seed)
+	log.Printf("loadgen: build=%s %s -> %s, %.1f spans/s = %.2f requests/s of %.2f spans, %s (%d requests), max-inflight %d, timeout %s, seed %d",
+		buildinfo.Commit, *protocol, *target, *rate, reqRate, *spr, *duration, nReq, *maxInflight, *timeout, *seed)
 
 	var c counters
 	work := make(chan job)
@@ -151,19 +152,24 @@ func main() {
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	var stopping atomic.Bool
+	go func() { <-sig; stopping.Store(true) }()
 	interrupted := false
-loop:
 	for i := uint64(0); i < nReq; i++ {
-		at := t0.Add(time.Duration(i) * interval)
+		if stopping.Load() {
+			interrupted = true
+			break
+		}
+		// Due times are computed from t0, never from the previous send, so a late
+		// dispatch does not shift the schedule (open loop).
+		at := t0.Add(time.Duration(float64(i) * float64(time.Second) / reqRate))
 		if d := time.Until(at); d > 0 {
-			select {
-			case <-time.After(d):
-			case <-sig:
-				interrupted = true
-				break loop
-			}
-		} else if d < -interval {
+			time.Sleep(d)
+		} else if -d > lateThreshold {
 			c.late.Add(1)
+			if us := int64(-d / time.Microsecond); us > c.maxLateUs.Load() {
+				c.maxLateUs.Store(us)
+			}
 		}
 		n := int64(sh.Count(i))
 		c.scheduled.Add(1)
@@ -200,6 +206,10 @@ loop:
 		log.Fatalf("loadgen: counts do not add up: outcomes %d, sent %d", sum, c.sent.Load())
 	}
 }
+
+// lateThreshold: a request dispatched more than this after its due time counts as late
+// (the loadgen itself was starved of CPU or cannot keep the rate).
+const lateThreshold = 5 * time.Millisecond
 
 type job struct {
 	i  uint64
@@ -404,7 +414,7 @@ func openWide(path string) (*wideLog, error) {
 	for _, n := range outcomeNames {
 		h = append(h, "spans_"+n)
 	}
-	h = append(h, "inflight", "late", "heap_live_bytes", "heap_goal_bytes", "gc_cycles", "goroutines")
+	h = append(h, "inflight", "late", "max_late_ms", "heap_live_bytes", "heap_goal_bytes", "gc_cycles", "goroutines")
 	w.Write(h)
 	w.Flush()
 	return &wideLog{f: f, w: w}, nil
@@ -416,6 +426,7 @@ func ticker(t0 time.Time, c *counters, l *wideLog, stop, done chan struct{}) {
 	defer close(done)
 	samples := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/heap/goal:bytes"}, {Name: "/gc/cycles/total:gc-cycles"}}
 	var last [3 + 2*nOutcomes + 3]int64
+	var lastLate int64
 	row := func(t float64) {
 		cur := []int64{c.scheduled.Load(), c.sent.Load(), c.skipped.Load()}
 		for o := range c.out {
@@ -431,7 +442,10 @@ func ticker(t0 time.Time, c *counters, l *wideLog, stop, done chan struct{}) {
 			last[k] = v
 		}
 		metrics.Read(samples)
-		rec = append(rec, strconv.FormatInt(c.inflight.Load(), 10), strconv.FormatInt(c.late.Load(), 10))
+		late := c.late.Load()
+		rec = append(rec, strconv.FormatInt(c.inflight.Load(), 10), strconv.FormatInt(late-lastLate, 10),
+			strconv.FormatFloat(float64(c.maxLateUs.Swap(0))/1000, 'f', 1, 64))
+		lastLate = late
 		for _, s := range samples {
 			rec = append(rec, strconv.FormatUint(s.Value.Uint64(), 10))
 		}

@@ -36,6 +36,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"tracesim.dev/validation/standins/internal/buildinfo"
 	"tracesim.dev/validation/standins/internal/modal"
 	"tracesim.dev/validation/standins/internal/schedule"
 	"tracesim.dev/validation/standins/internal/sink"
@@ -123,6 +124,7 @@ func main() {
 	logPath := flag.String("log", "", "tidy CSV log t_s,event,detail (mode changes; per-second counters)")
 	hangEnd := flag.String("hang-end", "reset", "when a hang ends: reset (RST the held connections, no answer) or answer (answer the held requests)")
 	maxRecv := flag.Int("max-recv-mib", 64, "largest request accepted, MiB (gRPC MaxRecvMsgSize; HTTP body)")
+	runFor := flag.Duration("run-for", time.Hour, "stop by itself after this long (0: only on SIGINT/SIGTERM)")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -175,7 +177,7 @@ func main() {
 	if gl == nil && hl == nil {
 		log.Fatal("neither --grpc nor --http")
 	}
-	desc := fmt.Sprintf("otlpsink schedule=%q hang_end=%s", *sched, *hangEnd)
+	desc := "build=" + buildinfo.Commit + " " + fmt.Sprintf("otlpsink schedule=%q hang_end=%s", *sched, *hangEnd)
 	if gl != nil {
 		desc += " grpc=" + gl.AddrString()
 	}
@@ -199,7 +201,15 @@ func main() {
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	<-sig
+	var limit <-chan time.Time
+	if *runFor > 0 {
+		limit = time.After(*runFor)
+	}
+	select {
+	case <-sig:
+	case <-limit:
+		lg.Event("run_for_elapsed", runFor.String())
+	}
 	lg.Event("stop", lg.Totals())
 	lg.Close()
 }

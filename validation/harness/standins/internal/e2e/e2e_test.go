@@ -474,7 +474,7 @@ func loadgenRun(t *testing.T, args ...string) map[string]int64 {
 	sums := map[string]int64{}
 	for _, r := range rows[1:] {
 		for i, h := range rows[0] {
-			if h == "t_s" || h == "inflight" || h == "late" || strings.HasPrefix(h, "heap") || h == "gc_cycles" || h == "goroutines" {
+			if h == "t_s" || h == "inflight" || h == "late" || h == "max_late_ms" || strings.HasPrefix(h, "heap") || h == "gc_cycles" || h == "goroutines" {
 				continue
 			}
 			n, _ := strconv.ParseInt(r[i], 10, 64)
