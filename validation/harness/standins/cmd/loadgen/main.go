@@ -120,6 +120,7 @@ func main() {
 	log.Printf("loadgen: build=%s %s -> %s, %.1f spans/s = %.2f requests/s of %.2f spans, %s (%d requests), max-inflight %d, timeout %s, seed %d",
 		buildinfo.Commit, *protocol, *target, *rate, reqRate, *spr, *duration, nReq, *maxInflight, *timeout, *seed)
 
+	gen := sh.NewGen()
 	var c counters
 	work := make(chan job)
 	var wg sync.WaitGroup
@@ -128,7 +129,7 @@ func main() {
 		go func() {
 			defer wg.Done()
 			for j := range work {
-				ss := sh.Request(j.i, j.at.UnixMicro())
+				ss := gen.Request(j.i, j.at.UnixMicro())
 				ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 				o, _ := send(ctx, ss)
 				cancel()
@@ -221,8 +222,9 @@ func printSizes(sh spans.Shape) {
 	var jaeger, otlp, zipkin, thrift, nsp, colZipkin, colProto, colThrift int
 	var otlpReq, zipReq, thrReq, jgReq int
 	reqs := 0
+	gen := sh.NewGen()
 	for i := uint64(0); nsp < n; i++ {
-		ss := sh.Request(i, 1_600_000_000_000_000+int64(i)*1000)
+		ss := gen.Request(i, 1_600_000_000_000_000+int64(i)*1000)
 		for k := range ss {
 			jaeger += len(spans.JaegerSpan(&ss[k]))
 			colZipkin += spans.JaegerCollectedSize(&ss[k], true, "zipkin")

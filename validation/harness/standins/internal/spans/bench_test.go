@@ -5,7 +5,7 @@ import "testing"
 // Per-request cost of making and encoding one 8.67-span request (the loadgen's CPU per
 // request, the sender's transport excluded).
 func benchEnc(b *testing.B, enc func([]Span) []byte) {
-	sh := Default()
+	sh := Default().NewGen()
 	b.ReportAllocs()
 	n := 0
 	for i := 0; i < b.N; i++ {

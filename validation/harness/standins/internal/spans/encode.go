@@ -36,14 +36,14 @@ func appendSpanID(b []byte, id uint64) []byte {
 }
 
 func appendKV(b []byte, field protowire.Number, k, v string) []byte {
-	var kv []byte
-	kv = protowire.AppendTag(kv, 1, protowire.BytesType)
-	kv = protowire.AppendString(kv, k)
-	// v_type STRING = 0 is the proto3 default: not written.
-	kv = protowire.AppendTag(kv, 3, protowire.BytesType)
-	kv = protowire.AppendString(kv, v)
+	// KeyValue{key=1, v_str=3}; v_type STRING = 0 is the proto3 default: not written.
+	n := 1 + protowire.SizeVarint(uint64(len(k))) + len(k) + 1 + protowire.SizeVarint(uint64(len(v))) + len(v)
 	b = protowire.AppendTag(b, field, protowire.BytesType)
-	return protowire.AppendBytes(b, kv)
+	b = protowire.AppendVarint(b, uint64(n))
+	b = protowire.AppendTag(b, 1, protowire.BytesType)
+	b = protowire.AppendString(b, k)
+	b = protowire.AppendTag(b, 3, protowire.BytesType)
+	return protowire.AppendString(b, v)
 }
 
 func appendTimestamp(b []byte, field protowire.Number, us int64) []byte {

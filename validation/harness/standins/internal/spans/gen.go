@@ -14,8 +14,8 @@
 package spans
 
 import (
-	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 )
 
@@ -70,33 +70,30 @@ func (sh Shape) Count(i uint64) int {
 
 func floorMul(m float64, i uint64) uint64 { return uint64(m * float64(i)) }
 
+// filler pads names and values to their lengths (fit).
+var filler = strings.Repeat("-abcdefghijklmnopqrstuvwxyz0123456789", 64)
+
 // fit pads s with a deterministic filler, or cuts it, to n bytes.
 func fit(s string, n int) string {
 	if n <= 0 {
 		return ""
 	}
 	for len(s) < n {
-		s += "-abcdefghijklmnopqrstuvwxyz0123456789"
+		k := min(n-len(s), len(filler))
+		s += filler[:k]
 	}
 	return s[:n]
 }
 
 var baseServices = []string{"productpage", "reviews", "ratings", "details", "frontend", "checkout", "cart", "catalogue", "payment", "shipping", "orders", "users"}
 
-func (sh Shape) service(k int) string {
+func baseName(k int) string {
 	b := baseServices[k%len(baseServices)]
 	if k >= len(baseServices) {
-		b = fmt.Sprintf("%s%d", b, k/len(baseServices))
+		b += strconv.Itoa(k / len(baseServices))
 	}
-	return fit(b+".default", sh.ServiceBytes)
+	return b
 }
-
-func (sh Shape) op(k int) string {
-	b := baseServices[k%len(baseServices)]
-	return fit(b+".default.svc.cluster.local:9080/*", sh.OpBytes)
-}
-
-func hexID(r *rand.Rand) string { return fmt.Sprintf("%08x", r.Uint32()) }
 
 // The seed's load came from JMeter, whose HTTP client sends Apache HttpClient's agent; a
 // longer --ua-bytes pads these (fit).
@@ -106,76 +103,159 @@ var userAgents = []string{
 	"Apache-HttpClient/4.5.12 (Java/11.0.10)",
 }
 
+// sidecar is what stays the same for every span of one service's sidecar.
+type sidecar struct {
+	service, op, ip, nodeID, callee, cluster, urlPrefix string
+}
+
+// Gen makes requests of a Shape; it caches the per-sidecar strings. Safe for concurrent use.
+type Gen struct {
+	sh   Shape
+	cars []sidecar
+	uas  []string
+}
+
+// NewGen prepares a generator.
+func (sh Shape) NewGen() *Gen {
+	g := &Gen{sh: sh}
+	n := max(sh.Services, 1)
+	for k := 0; k < n; k++ {
+		callee := baseName((k + 1) % n)
+		ip := "10.44." + strconv.Itoa(k%4) + "." + strconv.Itoa(10+k)
+		// A pod name as Kubernetes makes it: deployment-replicaset hash-pod suffix.
+		pr := rand.New(rand.NewPCG(sh.Seed, uint64(k)+0xC0FFEE))
+		pod := baseName(k) + "-v1-" + podHash(pr, 10) + "-" + podHash(pr, 5)
+		g.cars = append(g.cars, sidecar{
+			service:   fit(baseName(k)+".default", sh.ServiceBytes),
+			op:        fit(callee+".default.svc.cluster.local:9080/*", sh.OpBytes),
+			ip:        ip,
+			nodeID:    fit("sidecar~"+ip+"~"+pod+".default~default.svc.cluster.local", sh.NodeIDBytes),
+			callee:    callee,
+			cluster:   "outbound|9080||" + callee + ".default.svc.cluster.local",
+			urlPrefix: "http://" + callee + ":9080/" + callee + "/",
+		})
+	}
+	for _, ua := range userAgents {
+		g.uas = append(g.uas, fit(ua, sh.UABytes))
+	}
+	return g
+}
+
+// Request is NewGen().Request (for one-off use).
+func (sh Shape) Request(i uint64, startUs int64) []Span { return sh.NewGen().Request(i, startUs) }
+
+// podHash draws n characters of Kubernetes' name-suffix alphabet (no vowels, no 0/1/3).
+func podHash(r *rand.Rand, n int) string {
+	const alphabet = "bcdfghjklmnpqrstvwxz2456789"
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = alphabet[r.IntN(len(alphabet))]
+	}
+	return string(b)
+}
+
+const hexdigits = "0123456789abcdef"
+
+func appendHex(b []byte, v uint64, digits int) []byte {
+	for d := digits - 1; d >= 0; d-- {
+		b = append(b, hexdigits[(v>>(4*uint(d)))&0xf])
+	}
+	return b
+}
+
 // Request makes the spans of request i starting at startUs: one trace, spans across
-// services in a call chain, each with a parent. Deterministic in (Seed, i).
-func (sh Shape) Request(i uint64, startUs int64) []Span {
+// services in a call chain (client and server span of each hop), each with a parent.
+// Deterministic in (Seed, i).
+func (g *Gen) Request(i uint64, startUs int64) []Span {
+	sh := g.sh
 	r := rand.New(rand.NewPCG(sh.Seed, i*0x9E3779B97F4A7C15+1))
 	n := sh.Count(i)
 	out := make([]Span, n)
 	hi, lo := r.Uint64(), r.Uint64()
-	reqID := fmt.Sprintf("%08x-%04x-%04x-%04x-%012x", r.Uint32(), r.Uint32()&0xffff, r.Uint32()&0xffff, r.Uint32()&0xffff, r.Uint64()&0xffffffffffff)
+	id := make([]byte, 0, 36)
+	id = appendHex(id, r.Uint64(), 8)
+	id = append(id, '-')
+	id = appendHex(id, r.Uint64(), 4)
+	id = append(id, '-')
+	id = appendHex(id, r.Uint64(), 4)
+	id = append(id, '-')
+	id = appendHex(id, r.Uint64(), 4)
+	id = append(id, '-')
+	id = appendHex(id, r.Uint64(), 12)
+	reqID := string(id)
 	parent := r.Uint64() | 1 // the ingress's span
 	t := startUs
+	tags := make([]KV, n*sh.Tags) // one backing array for the request
 	for j := 0; j < n; j++ {
-		svcK := (j / 2) % max(sh.Services, 1)
-		server := j%2 == 1
+		car := &g.cars[(j/2)%len(g.cars)]
 		s := &out[j]
 		s.TraceHi, s.TraceLo = hi, lo
 		s.SpanID = r.Uint64() | 1
 		s.ParentID = parent
 		parent = s.SpanID
-		s.Service = sh.service(svcK)
-		s.Op = sh.op((svcK + 1) % max(sh.Services, 1))
-		s.IP = fmt.Sprintf("10.44.%d.%d", svcK%4, 10+svcK)
+		s.Service, s.Op, s.IP = car.service, car.op, car.ip
 		s.StartUs = t
 		s.DurUs = int64(500 + r.IntN(20000))
 		t += int64(50 + r.IntN(200))
-		s.Server = server
-		s.Tags = sh.tags(r, svcK, reqID, s.IP)
+		s.Server = j%2 == 1
+		s.Tags = g.tags(r, car, reqID, tags[j*sh.Tags:(j+1)*sh.Tags:(j+1)*sh.Tags])
 	}
 	return out
 }
 
-func (sh Shape) tags(r *rand.Rand, svcK int, reqID, ip string) []KV {
-	svc := baseServices[(svcK+1)%len(baseServices)]
-	pod := fmt.Sprintf("%s-v1-%s-%s", baseServices[svcK%len(baseServices)], hexID(r)[:8], hexID(r)[:5])
+func (g *Gen) tags(r *rand.Rand, car *sidecar, reqID string, out []KV) []KV {
+	sh := g.sh
 	urlLen := sh.URLBytes
 	if sh.URLJitter > 0 {
 		urlLen += r.IntN(2*sh.URLJitter+1) - sh.URLJitter
 	}
-	url := fit(fmt.Sprintf("http://%s:9080/%s/%d?u=", svc, svc, r.IntN(1000)), max(urlLen, 1))
+	url := fit(car.urlPrefix+strconv.Itoa(r.IntN(1000))+"?u=", max(urlLen, 1))
 	status := "200"
 	if r.IntN(100) == 0 {
 		status = "503"
 	}
-	cluster := fmt.Sprintf("outbound|9080||%s.default.svc.cluster.local", svc)
-	vals := []string{
-		"proxy",
-		fit(fmt.Sprintf("sidecar~%s~%s.default~default.svc.cluster.local", ip, pod), sh.NodeIDBytes),
-		reqID,
-		url,
-		"GET",
-		"HTTP/1.1",
-		status,
-		"-",
-		fit(userAgents[r.IntN(len(userAgents))], sh.UABytes),
-		fmt.Sprintf("10.44.%d.%d", r.IntN(4), 10+r.IntN(200)),
-		"0",
-		fmt.Sprint(200 + r.IntN(4000)),
-		"-",
-		cluster,
-		cluster,
-	}
-	out := make([]KV, 0, sh.Tags)
-	for k := 0; k < sh.Tags; k++ {
+	peer := "10.44." + strconv.Itoa(r.IntN(4)) + "." + strconv.Itoa(10+r.IntN(200))
+	respSize := strconv.Itoa(200 + r.IntN(4000))
+	ua := g.uas[r.IntN(len(g.uas))]
+	for k := range out {
+		var v string
+		switch k {
+		case 0:
+			v = "proxy"
+		case 1:
+			v = car.nodeID
+		case 2:
+			v = reqID
+		case 3:
+			v = url
+		case 4:
+			v = "GET"
+		case 5:
+			v = "HTTP/1.1"
+		case 6:
+			v = status
+		case 7:
+			v = "-"
+		case 8:
+			v = ua
+		case 9:
+			v = peer
+		case 10:
+			v = "0"
+		case 11:
+			v = respSize
+		case 12:
+			v = "-"
+		case 13, 14:
+			v = car.cluster
+		}
 		switch {
 		case k < len(EnvoyKeys):
-			out = append(out, KV{EnvoyKeys[k], vals[k]})
+			out[k] = KV{EnvoyKeys[k], v}
 		case k < len(EnvoyKeys)+len(Istio19Keys):
-			v := []string{"v1", svc, "cluster.local", "default"}[k-len(EnvoyKeys)]
-			out = append(out, KV{Istio19Keys[k-len(EnvoyKeys)], v})
+			out[k] = KV{Istio19Keys[k-len(EnvoyKeys)], []string{"v1", car.callee, "cluster.local", "default"}[k-len(EnvoyKeys)]}
 		default:
-			out = append(out, KV{fmt.Sprintf("extra.%d", k), strings.Repeat("x", 16)})
+			out[k] = KV{"extra." + strconv.Itoa(k), filler[1:17]}
 		}
 	}
 	return out
