@@ -55,19 +55,20 @@ type server struct {
 	unknown   map[string]bool
 	seq       atomic.Int64
 
-	bulkReqs   *atomic.Int64
-	docs       *atomic.Int64
-	spanDocs   *atomic.Int64
-	svcDocs    *atomic.Int64
-	bulkBytes  *atomic.Int64
-	errAnswers *atomic.Int64
-	okAnswers  *atomic.Int64
-	dropped    *atomic.Int64
+	bulkReqs     *atomic.Int64
+	docs         *atomic.Int64
+	spanDocs     *atomic.Int64
+	svcDocs      *atomic.Int64
+	bulkBytes    *atomic.Int64
+	errAnswers   *atomic.Int64
+	okAnswers    *atomic.Int64
+	dropped      *atomic.Int64
+	docsRejected *atomic.Int64
 }
 
 func main() {
 	addr := flag.String("listen", "127.0.0.1:9200", "address to listen on (loopback)")
-	sched := flag.String("schedule", "up", `mode schedule, e.g. "up:30s,hang:60s,up" (modes: up, refuse, hang, slow:DUR, error:CODE; each with :DURATION but the last)`)
+	sched := flag.String("schedule", "up", `mode schedule, e.g. "up:30s,hang:60s,up" (modes: up, refuse, hang, slow:DUR, error:CODE, reject:CODE (bulk items fail with CODE in a 200 answer); each with :DURATION but the last)`)
 	logPath := flag.String("log", "", "tidy CSV log t_s,event,detail (mode changes; per-second counters)")
 	version := flag.String("es-version", "7.10.2", "Elasticsearch version to report on GET / (Jaeger picks its index mappings by the major)")
 	hangEnd := flag.String("hang-end", "reset", "when a hang ends: reset (RST the held connections, no answer) or answer (answer the held requests)")
@@ -82,7 +83,7 @@ func main() {
 		log.Fatalf("--schedule: %v", err)
 	}
 	for _, sg := range segs {
-		if sg.Mode.Kind == schedule.Error {
+		if sg.Mode.Kind == schedule.Error || sg.Mode.Kind == schedule.Reject {
 			if c, err := strconv.Atoi(sg.Mode.Code); err != nil || c < 400 || c > 599 {
 				log.Fatalf("--schedule: essink error codes are HTTP statuses 400..599, not %q", sg.Mode.Code)
 			}
@@ -118,6 +119,7 @@ func main() {
 	srv.okAnswers = lg.Counter("answers_ok")
 	srv.errAnswers = lg.Counter("answers_error")
 	srv.dropped = lg.Counter("requests_unanswered")
+	srv.docsRejected = lg.Counter("docs_rejected")
 	lg.Event("start", "build="+buildinfo.Commit+" "+fmt.Sprintf("essink listen=%s es_version=%s schedule=%q hang_end=%s error_scope=%s", ln.AddrString(), *version, *sched, *hangEnd, *errorScope))
 	lg.Start()
 	hs := sink.HTTPServer(srv)
@@ -164,7 +166,7 @@ func (v *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.okAnswers.Add(1)
-	v.route(w, r, path, body)
+	v.route(w, r, path, body, mode)
 }
 
 func readBody(r *http.Request) ([]byte, error) {
@@ -239,7 +241,7 @@ func ack(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, r, 200, []byte(`{"acknowledged":true}`))
 }
 
-func (v *server) route(w http.ResponseWriter, r *http.Request, path string, body []byte) {
+func (v *server) route(w http.ResponseWriter, r *http.Request, path string, body []byte, mode schedule.Mode) {
 	parts := strings.Split(strings.TrimPrefix(path, "/"), "/")
 	if path == "" {
 		parts = nil
@@ -256,7 +258,11 @@ func (v *server) route(w http.ResponseWriter, r *http.Request, path string, body
 		if len(parts) >= 3 {
 			defType = parts[1]
 		}
-		v.bulk(w, r, body, defIndex, defType)
+		reject := 0
+		if mode.Kind == schedule.Reject {
+			reject, _ = strconv.Atoi(mode.Code)
+		}
+		v.bulk(w, r, body, defIndex, defType, reject)
 	case parts[0] == "_nodes":
 		v.nodes(w, r)
 	case parts[0] == "_cluster" && len(parts) >= 2 && parts[1] == "health":
@@ -442,8 +448,10 @@ type bulkMeta struct {
 
 // bulk answers POST _bulk: NDJSON action lines (index, create, update: followed by a source
 // line; delete: alone). Every action is accepted: 201 created (200 for update/delete),
-// errors:false.
-func (v *server) bulk(w http.ResponseWriter, r *http.Request, body []byte, defIndex, defType string) {
+// errors:false. With reject != 0 every item fails with that status (ES's item error shape:
+// {"type","reason"} and "status"), errors:true, still HTTP 200, as a write thread pool
+// that is full rejects (olivere's BulkProcessor retries items with 408/429/503/507).
+func (v *server) bulk(w http.ResponseWriter, r *http.Request, body []byte, defIndex, defType string, reject int) {
 	start := time.Now()
 	v.bulkReqs.Add(1)
 	v.bulkBytes.Add(int64(len(body)))
@@ -501,11 +509,20 @@ func (v *server) bulk(w http.ResponseWriter, r *http.Request, body []byte, defIn
 		if n > 0 {
 			out.WriteByte(',')
 		}
-		seq := v.seq.Add(1) - 1
 		fmt.Fprintf(&out, `{%q:{"_index":%s,`, op, strconv.Quote(meta.Index))
 		if major < 8 {
 			fmt.Fprintf(&out, `"_type":%s,`, strconv.Quote(typ))
 		}
+		if reject != 0 {
+			typ, reason := "exception", "essink reject mode"
+			if reject == 429 {
+				typ, reason = "es_rejected_execution_exception", "rejected execution of processing of [essink] on EsThreadPoolExecutor[name = essink/write, queue capacity = 10000]"
+			}
+			fmt.Fprintf(&out, `"_id":%s,"status":%d,"error":{"type":%q,"reason":%q}}}`, strconv.Quote(meta.ID), reject, typ, reason)
+			n++
+			continue
+		}
+		seq := v.seq.Add(1) - 1
 		fmt.Fprintf(&out, `"_id":%s,"_version":1,"result":%q,"_shards":{"total":2,"successful":1,"failed":0},"_seq_no":%d,"_primary_term":1,"status":%d}}`,
 			strconv.Quote(meta.ID), result, seq, status)
 		n++
@@ -521,9 +538,14 @@ func (v *server) bulk(w http.ResponseWriter, r *http.Request, body []byte, defIn
 		return
 	}
 	b := make([]byte, 0, out.Len()+64)
-	b = fmt.Appendf(b, `{"took":%d,"errors":false,"items":[`, time.Since(start).Milliseconds())
+	b = fmt.Appendf(b, `{"took":%d,"errors":%t,"items":[`, time.Since(start).Milliseconds(), reject != 0)
 	b = append(b, out.Bytes()...)
 	b = append(b, "]}"...)
+	if reject != 0 {
+		v.docsRejected.Add(int64(n))
+		writeJSON(w, r, 200, b)
+		return
+	}
 	v.docs.Add(int64(n))
 	v.spanDocs.Add(int64(spans))
 	v.svcDocs.Add(int64(svcs))

@@ -133,6 +133,9 @@ func main() {
 		log.Fatalf("--schedule: %v", err)
 	}
 	for _, sg := range segs {
+		if sg.Mode.Kind == schedule.Reject {
+			log.Fatalf("--schedule: reject is an essink mode (item-level bulk failures); use error:CODE")
+		}
 		if sg.Mode.Kind == schedule.Error {
 			if _, err := grpcCode(sg.Mode.Code); err != nil {
 				log.Fatalf("--schedule: %v (an HTTP status 400..599 or a gRPC code name such as unavailable, resource_exhausted)", err)

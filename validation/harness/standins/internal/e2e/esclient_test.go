@@ -121,3 +121,40 @@ func TestGoElasticsearchV9AgainstESSink(t *testing.T) {
 	}
 	resp.Body.Close()
 }
+
+// reject:429 answers 200 with every item failed 429; olivere's BulkProcessor retries such
+// items (defaultRetryItemStatusCodes 408, 429, 503, 507) until the mode ends.
+func TestOlivereV7RetriesRejectedItems(t *testing.T) {
+	t.Parallel()
+	addr := freePort(t)
+	logf := t.TempDir() + "/es.csv"
+	p := start(t, "essink", "--listen", addr, "--log", logf, "--schedule", "up:300ms,reject:429:1s,up")
+	ctx := context.Background()
+	cl, err := elastic7.NewClient(elastic7.SetURL("http://"+addr), elastic7.SetSniff(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Stop()
+	p.at(500 * time.Millisecond)
+	bp, err := cl.BulkProcessor().Workers(1).BulkActions(1000).Stats(true).Do(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 50; i++ {
+		bp.Add(elastic7.NewBulkIndexRequest().Index("jaeger-span-2026-12-07").Doc(map[string]any{"i": i}))
+	}
+	if err := bp.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	done := time.Since(p.t0)
+	st := bp.Stats()
+	bp.Close()
+	if st.Succeeded != 50 || done < 1300*time.Millisecond {
+		t.Fatalf("stats %+v, flushed at %s (want after the reject ends at 1.3s)", st, done)
+	}
+	p.stop()
+	sums, _ := readTidy(t, logf)
+	if sums["docs_rejected"] < 100 || sums["docs_accepted"] != 50 {
+		t.Fatalf("counts %v", sums)
+	}
+}

@@ -23,6 +23,9 @@ const (
 	Hang   Kind = "hang"   // accept, read the request, never answer (until the mode ends)
 	Slow   Kind = "slow"   // answer normally after Delay
 	Error  Kind = "error"  // answer with the error Code
+	// Reject (essink only): HTTP 200 to _bulk with errors:true and every item failed with
+	// status Code (e.g. 429 es_rejected_execution_exception), as an overloaded ES answers.
+	Reject Kind = "reject"
 )
 
 // Mode is a kind with its parameter.
@@ -36,8 +39,8 @@ func (m Mode) String() string {
 	switch m.Kind {
 	case Slow:
 		return fmt.Sprintf("slow:%s", m.Delay)
-	case Error:
-		return "error:" + m.Code
+	case Error, Reject:
+		return string(m.Kind) + ":" + m.Code
 	}
 	return string(m.Kind)
 }
@@ -74,14 +77,14 @@ func Parse(s string) ([]Segment, error) {
 			}
 			m.Delay = d
 			rest = rest[1:]
-		case Error:
+		case Error, Reject:
 			if len(rest) == 0 || rest[0] == "" {
-				return nil, fmt.Errorf("segment %d %q: error needs a code, e.g. error:503:30s or error:unavailable:30s", i+1, p)
+				return nil, fmt.Errorf("segment %d %q: %s needs a code, e.g. %s:503:30s", i+1, p, m.Kind, m.Kind)
 			}
 			m.Code = strings.ToLower(rest[0])
 			rest = rest[1:]
 		default:
-			return nil, fmt.Errorf("segment %d %q: unknown mode %q (up, refuse, hang, slow:DUR, error:CODE)", i+1, p, f[0])
+			return nil, fmt.Errorf("segment %d %q: unknown mode %q (up, refuse, hang, slow:DUR, error:CODE, reject:CODE)", i+1, p, f[0])
 		}
 		var dur time.Duration
 		switch {

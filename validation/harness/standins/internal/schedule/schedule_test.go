@@ -26,7 +26,7 @@ func TestParse(t *testing.T) {
 			t.Errorf("segment %d: got %+v want %+v", i, segs[i], want[i])
 		}
 	}
-	for _, bad := range []string{"up,hang", "slow", "error", "nope:1s", "up:1s:2s", "up:-1s,up", "slow:x:1s,up"} {
+	for _, bad := range []string{"up,hang", "slow", "reject:1s,up", "error", "nope:1s", "up:1s:2s", "up:-1s,up", "slow:x:1s,up"} {
 		if _, err := Parse(bad); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
