@@ -104,8 +104,13 @@ func TestZipkinJSONDecodes(t *testing.T) {
 func TestOTLPDecodes(t *testing.T) {
 	ss := sample()
 	var req collectortrace.ExportTraceServiceRequest
-	if err := proto.Unmarshal(OTLPBytes(ss), &req); err != nil {
+	b := OTLPBytes(ss)
+	if err := proto.Unmarshal(b, &req); err != nil {
 		t.Fatal(err)
+	}
+	// the hand encoding is the same message as the generated types', and as long
+	if want := OTLPRequest(ss); !proto.Equal(&req, want) || proto.Size(want) != len(b) {
+		t.Fatalf("OTLPBytes differs from proto.Marshal(OTLPRequest): %d vs %d bytes", len(b), proto.Size(want))
 	}
 	n := 0
 	for _, rs := range req.ResourceSpans {
