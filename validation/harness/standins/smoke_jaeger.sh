@@ -23,6 +23,9 @@ metric() { # sum of a Prometheus metric's series
   curl -s "$1" | awk -v m="$2" '$1 ~ "^"m"({|$)" {s+=$2} END {printf "%d\n", s}'
 }
 fail=0
+wait_metric() { # wait up to 20 s for a metric to reach a value (the pipeline drains)
+  for _ in $(seq 40); do [ "$(metric "$1" "$2")" -ge "$3" ] && break; sleep 0.5; done
+}
 
 if [ -x "$V1" ]; then
   "$BIN/essink" --listen 127.0.0.1:39200 --run-for 60s --log "$work/es-v1.csv" 2>"$work/es-v1.err" & pids+=($!)
@@ -34,14 +37,16 @@ if [ -x "$V1" ]; then
   v1pid=$!
   sleep 2
   "$BIN/loadgen" --protocol zipkin --target http://127.0.0.1:39411/api/v2/spans --rate 1300 --duration 10s 2>&1 | tail -1
-  sleep 2
+  wait_metric http://127.0.0.1:34269/metrics jaeger_collector_spans_saved_by_svc_total 12996
+  sleep 1 # the spans_bytes gauge is updated every second
   saved=$(metric http://127.0.0.1:34269/metrics jaeger_collector_spans_saved_by_svc_total)
   bytes=$(curl -s http://127.0.0.1:34269/metrics | awk '$1 ~ /^jaeger_collector_spans_bytes/ {printf "%d", $2}')
   echo "v1.22 zipkin: saved=$saved mean counted span size=$(python3 -c "print(round($bytes/max($saved,1),1))") B"
   # the two Jaeger protocols, 2 s each (300 requests = 2601 spans)
   "$BIN/loadgen" --protocol jaeger-grpc --target 127.0.0.1:34250 --rate 1300 --duration 2s 2>&1 | tail -1
   "$BIN/loadgen" --protocol jaeger-thrift --target http://127.0.0.1:34268/api/traces --rate 1300 --duration 2s 2>&1 | tail -1
-  sleep 2
+  wait_metric http://127.0.0.1:34269/metrics jaeger_collector_spans_saved_by_svc_total 18198
+  sleep 1
   saved=$(metric http://127.0.0.1:34269/metrics jaeger_collector_spans_saved_by_svc_total)
   kill "$v1pid"; sleep 0.5
   docs=$(sum "$work/es-v1.csv" span_docs_accepted 2>/dev/null || echo 0)
@@ -79,7 +84,8 @@ YAML
     "$V2" --config "$work/v2.yaml" >"$work/v2-$ver.log" 2>&1 & v2pid=$!; pids+=($v2pid)
     sleep 4
     "$BIN/loadgen" --protocol otlp-grpc --target 127.0.0.1:34417 --rate 1300 --duration 5s 2>&1 | tail -1
-    sleep 2
+    wait_metric http://127.0.0.1:38888/metrics otelcol_exporter_sent_spans_total 6502
+    sleep 1
     sent=$(metric http://127.0.0.1:38888/metrics otelcol_exporter_sent_spans_total)
     kill "$v2pid"; sleep 0.5; kill "$espid"; sleep 0.3
     docs=$(sum "$work/es-v2-$ver.csv" span_docs_accepted)

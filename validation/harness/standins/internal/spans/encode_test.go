@@ -8,6 +8,7 @@ package spans
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"testing"
 
 	"github.com/apache/thrift/lib/go/thrift"
@@ -86,6 +87,21 @@ func TestJaegerThriftDecodes(t *testing.T) {
 
 func TestZipkinJSONDecodes(t *testing.T) {
 	ss := sample()
+	ss[0].Tags[3].Val = "http://x/\"quoted\"\\back\nline\x01é" // escaping
+	// the direct encoding holds the same JSON values as json.Marshal's
+	var direct, viaStd any
+	if err := json.Unmarshal(ZipkinJSON(ss), &direct); err != nil {
+		t.Fatal(err)
+	}
+	zs0 := make([]zSpan, len(ss))
+	for i := range ss {
+		zs0[i] = zipkinSpan(&ss[i])
+	}
+	std, _ := json.Marshal(zs0)
+	json.Unmarshal(std, &viaStd)
+	if !reflect.DeepEqual(direct, viaStd) {
+		t.Fatalf("direct JSON differs:\n%s\n%s", ZipkinJSON(ss[:1]), std)
+	}
 	var zs []zipkin.SpanModel
 	if err := json.Unmarshal(ZipkinJSON(ss), &zs); err != nil {
 		t.Fatal(err)
