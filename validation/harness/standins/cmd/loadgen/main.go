@@ -18,6 +18,7 @@ import (
 	"io"
 	"log"
 	"math"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -91,6 +92,7 @@ func main() {
 	uaBytes := flag.Int("ua-bytes", spans.Default().UABytes, "user_agent length")
 	nodeBytes := flag.Int("node-id-bytes", spans.Default().NodeIDBytes, "node_id length")
 	services := flag.Int("services", 8, "distinct services")
+	arrivals := flag.String("arrivals", "uniform", "uniform (request i due at i/request_rate) or poisson (exponential gaps at the same mean rate, drawn from --seed)")
 	gz := flag.Bool("gzip", false, "gzip request bodies (HTTP Content-Encoding, gRPC gzip compressor)")
 	logPath := flag.String("log", "", "per-second CSV (wide: one row a second)")
 	sizesOnly := flag.Bool("sizes", false, "print the encoded span sizes and exit")
@@ -117,8 +119,12 @@ func main() {
 
 	reqRate := *rate / *spr
 	nReq := uint64(math.Round(duration.Seconds() * reqRate))
-	log.Printf("loadgen: build=%s %s -> %s, %.1f spans/s = %.2f requests/s of %.2f spans, %s (%d requests), max-inflight %d, timeout %s, seed %d",
-		buildinfo.Commit, *protocol, *target, *rate, reqRate, *spr, *duration, nReq, *maxInflight, *timeout, *seed)
+	if *arrivals != "uniform" && *arrivals != "poisson" {
+		log.Fatalf("--arrivals must be uniform or poisson")
+	}
+	gaps := rand.New(rand.NewPCG(*seed, 0xA77))
+	log.Printf("loadgen: build=%s %s -> %s, %.1f spans/s = %.2f requests/s of %.2f spans, %s arrivals, %s (%d requests), max-inflight %d, timeout %s, seed %d",
+		buildinfo.Commit, *protocol, *target, *rate, reqRate, *spr, *arrivals, *duration, nReq, *maxInflight, *timeout, *seed)
 
 	gen := sh.NewGen()
 	var c counters
@@ -164,14 +170,28 @@ func main() {
 	var stopping atomic.Bool
 	go func() { <-sig; stopping.Store(true) }()
 	interrupted := false
-	for i := uint64(0); i < nReq; i++ {
+	dueS := 0.0 // poisson: the due time of request i, seconds after t0
+	for i := uint64(0); ; i++ {
+		if *arrivals == "uniform" {
+			if i >= nReq {
+				break
+			}
+			dueS = float64(i) / reqRate
+		} else {
+			if i > 0 {
+				dueS += gaps.ExpFloat64() / reqRate
+			}
+			if dueS >= duration.Seconds() {
+				break
+			}
+		}
 		if stopping.Load() {
 			interrupted = true
 			break
 		}
 		// Due times are computed from t0, never from the previous send, so a late
 		// dispatch does not shift the schedule (open loop).
-		at := t0.Add(time.Duration(float64(i) * float64(time.Second) / reqRate))
+		at := t0.Add(time.Duration(dueS * float64(time.Second)))
 		if d := time.Until(at); d > 0 {
 			time.Sleep(d)
 		} else if -d > lateThreshold {

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"math"
 	"mime"
 	"net/http"
 	"os"
@@ -28,6 +29,7 @@ import (
 	"time"
 
 	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -35,6 +37,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"tracesim.dev/validation/standins/internal/buildinfo"
 	"tracesim.dev/validation/standins/internal/modal"
@@ -45,7 +48,8 @@ import (
 
 type server struct {
 	collectortrace.UnimplementedTraceServiceServer
-	s *sink.Sink
+	s          *sink.Sink
+	retryAfter time.Duration
 
 	grpcReqs, httpReqs   *atomic.Int64
 	spans, grpcSpans     *atomic.Int64
@@ -124,6 +128,7 @@ func main() {
 	logPath := flag.String("log", "", "tidy CSV log t_s,event,detail (mode changes; per-second counters)")
 	hangEnd := flag.String("hang-end", "reset", "when a hang ends: reset (RST the held connections, no answer) or answer (answer the held requests)")
 	maxRecv := flag.Int("max-recv-mib", 64, "largest request accepted, MiB (gRPC MaxRecvMsgSize; HTTP body)")
+	retryAfter := flag.Duration("retry-after", 0, "with error modes: add gRPC RetryInfo{retry_delay} (to Unavailable and ResourceExhausted) and HTTP Retry-After (to 429 and 503). The Collector's otlp exporter retries ResourceExhausted only with RetryInfo (otlpexporter shouldRetry)")
 	runFor := flag.Duration("run-for", time.Hour, "stop by itself after this long (0: only on SIGINT/SIGTERM)")
 	flag.Parse()
 	log.SetFlags(0)
@@ -152,7 +157,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	v := &server{s: s}
+	v := &server{s: s, retryAfter: *retryAfter}
 	v.grpcReqs = lg.Counter("grpc_requests")
 	v.httpReqs = lg.Counter("http_requests")
 	v.spans = lg.Counter("spans_accepted")
@@ -246,7 +251,13 @@ func (v *server) Export(ctx context.Context, req *collectortrace.ExportTraceServ
 	if mode.Kind == schedule.Error {
 		k, _ := grpcCode(mode.Code)
 		v.errAnswer.Add(1)
-		return nil, status.Error(k, "otlpsink error mode "+mode.Code)
+		st := status.New(k, "otlpsink error mode "+mode.Code)
+		if v.retryAfter > 0 && (k == codes.Unavailable || k == codes.ResourceExhausted) {
+			if st2, err := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(v.retryAfter)}); err == nil {
+				st = st2
+			}
+		}
+		return nil, st.Err()
 	}
 	n := countSpans(req)
 	v.spans.Add(n)
@@ -291,6 +302,9 @@ func (v *server) serveHTTP(w http.ResponseWriter, r *http.Request, maxBody int64
 		code := httpStatus(mode.Code)
 		k, _ := grpcCode(mode.Code)
 		v.errAnswer.Add(1)
+		if v.retryAfter > 0 && (code == 429 || code == 503) {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(v.retryAfter.Seconds()))))
+		}
 		writeMsg(w, isJSON, code, &spb.Status{Code: int32(k), Message: "otlpsink error mode " + mode.Code})
 		return
 	}

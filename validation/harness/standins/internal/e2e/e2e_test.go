@@ -24,6 +24,7 @@ import (
 	"time"
 
 	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -456,6 +457,37 @@ func TestOTLPSinkModes(t *testing.T) {
 	}
 }
 
+func TestOTLPSinkRetryAfter(t *testing.T) {
+	t.Parallel()
+	ga, ha := freePort(t), freePort(t)
+	start(t, "otlpsink", "--grpc", ga, "--http", ha, "--schedule", "error:429", "--retry-after", "1500ms")
+	cc, err := grpc.NewClient(ga, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	_, err = collectortrace.NewTraceServiceClient(cc).Export(context.Background(), otlpReq(3))
+	st := status.Convert(err)
+	var delay time.Duration
+	for _, d := range st.Details() {
+		if ri, ok := d.(*errdetails.RetryInfo); ok {
+			delay = ri.RetryDelay.AsDuration()
+		}
+	}
+	if st.Code() != codes.ResourceExhausted || delay != 1500*time.Millisecond {
+		t.Fatalf("grpc %v, retry delay %s", err, delay)
+	}
+	b, _ := proto.Marshal(otlpReq(3))
+	resp, err := http.Post("http://"+ha+"/v1/traces", "application/x-protobuf", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "2" {
+		t.Fatalf("http %d Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+}
+
 // loadgenRun runs loadgen and returns its per-second CSV summed by column.
 func loadgenRun(t *testing.T, args ...string) map[string]int64 {
 	t.Helper()
@@ -554,5 +586,26 @@ func TestLoadgenDeterministicSizes(t *testing.T) {
 	}
 	if a == c {
 		t.Errorf("seeds 1 and 2 give the same sizes")
+	}
+}
+
+func TestLoadgenPoissonDeterministic(t *testing.T) {
+	t.Parallel()
+	dead := freePort(t) // nothing listens: every request is refused, at once
+	run := func(seed string) map[string]int64 {
+		return loadgenRun(t, "--protocol", "otlp-http", "--target", "http://"+dead+"/v1/traces", "--arrivals", "poisson", "--rate", "2000", "--duration", "1s", "--seed", seed)
+	}
+	a, b, c := run("7"), run("7"), run("8")
+	if a["scheduled"] != b["scheduled"] || a["spans_scheduled"] != b["spans_scheduled"] || a["refused"] != a["scheduled"] {
+		t.Errorf("seed 7 twice: %v / %v", a, b)
+	}
+	// 2000/8.67 = 230.7 requests/s: Poisson counts within ~4 sigma
+	for _, s := range []map[string]int64{a, c} {
+		if n := s["scheduled"]; n < 170 || n > 295 {
+			t.Errorf("poisson count %d for mean 231", n)
+		}
+	}
+	if a["scheduled"] == c["scheduled"] && a["spans_scheduled"] == c["spans_scheduled"] {
+		t.Logf("seeds 7 and 8 gave the same count (possible, unlikely)")
 	}
 }
