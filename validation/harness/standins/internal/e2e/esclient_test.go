@@ -158,3 +158,40 @@ func TestOlivereV7RetriesRejectedItems(t *testing.T) {
 		t.Fatalf("counts %v", sums)
 	}
 }
+
+// A bulk held by a hang is reset when the hang ends; olivere's BulkProcessor sees a
+// transport error and retries the commit (RetryNotify with its backoff), which then succeeds.
+func TestOlivereV7BulkThroughHang(t *testing.T) {
+	t.Parallel()
+	addr := freePort(t)
+	logf := t.TempDir() + "/es.csv"
+	p := start(t, "essink", "--listen", addr, "--log", logf, "--schedule", "up:300ms,hang:1s,up")
+	ctx := context.Background()
+	cl, err := elastic7.NewClient(elastic7.SetURL("http://"+addr), elastic7.SetSniff(false), elastic7.SetHealthcheck(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Stop()
+	bp, err := cl.BulkProcessor().Workers(1).BulkActions(1000).Stats(true).Do(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.at(500 * time.Millisecond)
+	for i := 0; i < 20; i++ {
+		bp.Add(elastic7.NewBulkIndexRequest().Index("jaeger-span-2026-12-07").Doc(map[string]any{"i": i}))
+	}
+	if err := bp.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	done := time.Since(p.t0)
+	st := bp.Stats()
+	bp.Close()
+	if st.Succeeded != 20 || done < 1300*time.Millisecond {
+		t.Fatalf("stats %+v, flushed at %s (want after the hang ends at 1.3s)", st, done)
+	}
+	p.stop()
+	sums, events := readTidy(t, logf)
+	if sums["docs_accepted"] != 20 || sums["requests_hung"] < 1 || sums["conns_reset"] < 1 {
+		t.Fatalf("counts %v events %v", sums, events)
+	}
+}
