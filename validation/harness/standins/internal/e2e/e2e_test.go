@@ -42,7 +42,11 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binDir = d
-	cmd := exec.Command("go", "build", "-o", d+"/", "../../cmd/...")
+	args := []string{"build", "-o", d + "/"}
+	if os.Getenv("STANDINS_E2E_RACE") != "" { // build the programs with the race detector
+		args = append(args, "-race")
+	}
+	cmd := exec.Command("go", append(args, "../../cmd/...")...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build failed:", err)
@@ -99,7 +103,12 @@ func start(t *testing.T, bin string, args ...string) *proc {
 	case <-time.After(10 * time.Second):
 		t.Fatalf("%s did not start", bin)
 	}
-	t.Cleanup(func() { p.stop() })
+	t.Cleanup(func() {
+		p.stop()
+		if strings.Contains(p.log(), "DATA RACE") {
+			t.Errorf("%s reported a data race:\n%s", bin, p.log())
+		}
+	})
 	return p
 }
 
