@@ -122,6 +122,7 @@ func main() {
 	srv.docsRejected = lg.Counter("docs_rejected")
 	lg.Event("start", "build="+buildinfo.Commit+" "+fmt.Sprintf("essink listen=%s es_version=%s schedule=%q hang_end=%s error_scope=%s", ln.AddrString(), *version, *sched, *hangEnd, *errorScope))
 	lg.Start()
+	ctl.Start() // the first mode before serving (refuse closes the listener now)
 	hs := sink.HTTPServer(srv)
 	go hs.Serve(ln)
 	go ctl.Run()

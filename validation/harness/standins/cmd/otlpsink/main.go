@@ -194,6 +194,7 @@ func main() {
 	}
 	lg.Event("start", desc)
 	lg.Start()
+	ctl.Start() // the first mode before serving (refuse closes the listener now)
 	if gl != nil {
 		gs := grpc.NewServer(grpc.MaxRecvMsgSize(*maxRecv << 20))
 		collectortrace.RegisterTraceServiceServer(gs, v)

@@ -618,3 +618,25 @@ func TestLoadgenPoissonDeterministic(t *testing.T) {
 		t.Logf("seeds 7 and 8 gave the same count (possible, unlikely)")
 	}
 }
+
+func TestSinksStartRefusing(t *testing.T) {
+	t.Parallel()
+	addr, ga, ha := freePort(t), freePort(t), freePort(t)
+	start(t, "essink", "--listen", addr, "--schedule", "refuse:1s,up")
+	start(t, "otlpsink", "--grpc", ga, "--http", ha, "--schedule", "refuse:1s,up")
+	time.Sleep(100 * time.Millisecond)
+	for _, a := range []string{addr, ga, ha} {
+		if _, err := net.DialTimeout("tcp", a, time.Second); !isRefused(err) {
+			t.Errorf("%s at start: %v, want refused", a, err)
+		}
+	}
+	time.Sleep(1200 * time.Millisecond)
+	for _, a := range []string{addr, ga, ha} {
+		c, err := net.DialTimeout("tcp", a, time.Second)
+		if err != nil {
+			t.Errorf("%s after refuse: %v", a, err)
+		} else {
+			c.Close()
+		}
+	}
+}

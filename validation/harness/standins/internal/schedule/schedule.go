@@ -120,6 +120,8 @@ type Controller struct {
 	mu    sync.Mutex
 	cur   *Period
 	hooks []func(prev, next *Period)
+
+	startOnce sync.Once
 }
 
 // New makes a controller; call OnChange before Run.
@@ -143,11 +145,19 @@ func (c *Controller) Current() *Period {
 // T0 is the schedule's start.
 func (c *Controller) T0() time.Time { return c.t0 }
 
+// Start applies the first segment's mode (calls the hooks with prev nil) now, so that a
+// schedule starting with refuse refuses before the servers serve. Run calls it if needed.
+func (c *Controller) Start() {
+	c.startOnce.Do(func() {
+		for _, h := range c.hooks {
+			h(nil, c.cur)
+		}
+	})
+}
+
 // Run applies the schedule until its last segment (then returns, the last mode staying).
 func (c *Controller) Run() {
-	for _, h := range c.hooks {
-		h(nil, c.cur)
-	}
+	c.Start()
 	end := c.t0
 	for i := 0; i < len(c.segs)-1; i++ {
 		end = end.Add(c.segs[i].Dur)
