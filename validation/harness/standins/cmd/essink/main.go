@@ -153,7 +153,7 @@ func (v *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		v.dropped.Add(1)
 		sink.AbortHTTP(r)
 	}
-	mode, ok := v.s.Gate(r.Context())
+	mode, ok := v.s.Gate(r.Context(), false)
 	if !ok {
 		v.dropped.Add(1)
 		sink.AbortHTTP(r)

@@ -238,15 +238,11 @@ func (v *server) Export(ctx context.Context, req *collectortrace.ExportTraceServ
 	v.s.Requests.Add(1)
 	v.grpcReqs.Add(1)
 	v.bytesIn.Add(int64(proto.Size(req)))
-	mode, ok := v.s.Gate(ctx)
+	mode, ok := v.s.Gate(ctx, true)
 	if !ok {
 		v.dropped.Add(1)
-		// The connection is reset (or the client gave up): nothing reaches the client.
-		// Wait for the transport to notice so no status is sent on a live connection.
-		select {
-		case <-ctx.Done():
-		case <-time.After(2 * time.Second):
-		}
+		// The connection was reset (hang end, refuse) or the client's deadline passed and
+		// it gave up: this status reaches nobody.
 		return nil, status.Error(codes.Unavailable, "otlpsink: connection reset")
 	}
 	if mode.Kind == schedule.Error {
@@ -294,7 +290,7 @@ func (v *server) serveHTTP(w http.ResponseWriter, r *http.Request, maxBody int64
 	v.bytesIn.Add(int64(len(body)))
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	isJSON := ct == "application/json"
-	mode, ok := v.s.Gate(r.Context())
+	mode, ok := v.s.Gate(r.Context(), false)
 	if !ok {
 		v.dropped.Add(1)
 		sink.AbortHTTP(r)

@@ -91,7 +91,17 @@ func (s *Sink) change(prev, next *schedule.Period) {
 // Gate applies the mode in force to one request: it holds a request in a hang, delays
 // it when slow. It returns the mode to answer with (Up, Slow or Error) and true, or false
 // when the request must get no answer (its connection is reset or the client left).
-func (s *Sink) Gate(ctx context.Context) (schedule.Mode, bool) {
+//
+// ctx is the request's context. For HTTP/1.1 it ends only when the client closes the
+// connection: the request is then dropped at once. A gRPC request's context also ends at
+// the deadline the client sent (grpc-timeout); an answer sent then could reach the client
+// before its own timer fires, so grpcDeadline=true ignores ctx and holds the request for
+// the whole hang or delay, as a real hung or slow server would.
+func (s *Sink) Gate(ctx context.Context, grpcDeadline bool) (schedule.Mode, bool) {
+	done := ctx.Done()
+	if grpcDeadline {
+		done = nil
+	}
 	p := s.Ctl.Current()
 	switch p.Mode.Kind {
 	case schedule.Hang:
@@ -100,10 +110,10 @@ func (s *Sink) Gate(ctx context.Context) (schedule.Mode, bool) {
 		defer s.holding.Add(-1)
 		select {
 		case <-p.Done:
-		case <-ctx.Done():
+		case <-done:
 			return p.Mode, false
 		}
-		if s.HangEnd == HangReset {
+		if s.HangEnd == HangReset || ctx.Err() != nil {
 			return p.Mode, false
 		}
 		return schedule.Mode{Kind: schedule.Up}, true
@@ -112,12 +122,17 @@ func (s *Sink) Gate(ctx context.Context) (schedule.Mode, bool) {
 		defer t.Stop()
 		select {
 		case <-t.C:
-		case <-ctx.Done():
+		case <-done:
+			return p.Mode, false
+		}
+		if ctx.Err() != nil {
 			return p.Mode, false
 		}
 		return p.Mode, true
 	case schedule.Refuse:
-		// A request that raced the listener's closing: its connection is being reset.
+		// A request that raced the listener's closing: its connection is being reset
+		// (the mode is current just before the hook resets the connections); wait for it.
+		time.Sleep(200 * time.Millisecond)
 		return p.Mode, false
 	}
 	return p.Mode, true
