@@ -191,6 +191,8 @@ def wait_port(port, deadline):
 
 def port_free(port):
     with socket.socket() as s:
+        # as Go's net.Listen does: TIME_WAIT sockets of the last run do not block the port
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
             return True
@@ -243,7 +245,7 @@ def loadavg():
         return f.read().strip()
 
 
-def wait_quiet(limit=1.5, most=240):
+def wait_quiet(limit=2.0, most=90):
     """Waits (up to `most` s) for the 1-min load average to fall below `limit`, so that a
     recording does not share the 2 cores with a build; returns the seconds waited."""
     start = time.time()
@@ -407,12 +409,55 @@ def record(name):
           f"loadavg {load_before} -> {load_after}")
 
 
+SPANS_PER_REQUEST = 8.67   # loadgen's default --spans-per-request
+
+
+def outages(schedule):
+    """The sink's schedule as tracesim storage.outages (time 0 = the load's start)."""
+    t, out = 0.0, []
+    for seg in schedule.split(","):
+        parts = seg.split(":")
+        mode = parts[0]
+        dur = float(parts[-1].rstrip("s")) if len(parts) > 1 else None
+        if mode in ("hang", "refuse"):
+            d = f'"{dur:g}s"' if dur is not None else '"1h"'
+            out.append(f'{{start="{t:g}s", duration={d}, mode="{mode}"}}')
+        elif mode != "up":
+            raise ValueError(f"mode {mode} has no tracesim outage")
+        if dur is not None:
+            t += dur
+    return "storage.outages=[" + ", ".join(out) + "]"
+
+
+def model_sets(name):
+    """`--set` overrides that make models/validation/otelcol-vREL.toml this run."""
+    r = RUNS[name]
+    q = r["queue"]
+    sets = [f"scenario.duration={r['duration']}s",
+            f"workload.rate={r['rate'] / SPANS_PER_REQUEST:.2f}/s",
+            f"otelcol.exporter.sending_queue.queue_size={q['queue_size']}",
+            f"otelcol.memory.gogc={r['gogc']}",
+            outages(r["schedule"])]
+    if q.get("sizer"):
+        sets.append(f"otelcol.exporter.sending_queue.sizer={q['sizer']}")
+    if r["gomemlimit"]:
+        sets.append(f"otelcol.memory.gomemlimit={r['gomemlimit']}")
+    ml = r["memory_limiter"]
+    if ml:
+        sets.append('otelcol.processors=["memory_limiter", "batch"]')
+        sets.append("otelcol.memory_limiter={" + ", ".join(
+            f'{k}="{v}"' if isinstance(v, str) else f"{k}={v}" for k, v in ml.items()) + "}")
+    return sets
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("names", nargs="*")
     ap.add_argument("--all", action="store_true")
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--sets", action="store_true",
+                    help="print the tracesim --set overrides of each NAME, do not record")
     a = ap.parse_args()
     if a.list:
         for n, r in RUNS.items():
@@ -423,6 +468,10 @@ def main():
     for n in names:
         if n not in RUNS:
             sys.exit(f"unknown run {n}; --list lists them")
+    if a.sets:
+        for n in names:
+            print(n, " ".join("--set '" + x + "'" for x in model_sets(n)))
+        return
     for n in names:
         record(n)
 
