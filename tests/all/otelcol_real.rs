@@ -187,8 +187,8 @@ fn check_recovery(results: &[(Comparison, Option<f64>, Option<f64>)], recovery: 
 }
 
 /// Splits the comparisons into those through a recovery and the rest.
-fn split<'a>(
-    all: &'a [(Comparison, Option<f64>, Option<f64>)],
+fn split(
+    all: &[(Comparison, Option<f64>, Option<f64>)],
     recovery: &[(&str, f64)],
 ) -> Vec<(Comparison, Option<f64>, Option<f64>)> {
     all.iter()
