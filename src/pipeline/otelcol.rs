@@ -29,6 +29,14 @@
 //!   until it is done. With a storage extension the queue is on disk: a request is
 //!   marshalled to disk when queued and read back when dequeued, and survives a restart.
 //!   With the queue disabled the caller itself sends, waiting for the result.
+//! * **The otlp exporter's gRPC channel** (`exporter.protocol = "grpc"`; grpc-go
+//!   `clientconn.go` `resetTransportAndUnlock`, `internal/backoff` with `backoff.DefaultConfig`:
+//!   1 s x 1.6 up to 120 s, jitter ±0.2). A refused dial puts the channel in
+//!   TRANSIENT_FAILURE; it dials again only after its backoff (the k-th wait is
+//!   1 s x 1.6^k), and meanwhile every RPC fails at once (the exporter does not wait for
+//!   ready). So after a refusing backend is back, exports keep failing until the next dial,
+//!   and the consumers' retry waits grow on top. A success resets the backoff. A hung
+//!   backend accepts the connection: the channel stays ready.
 
 use super::storage::Outcome;
 use super::{Event, Simulation};
@@ -116,6 +124,81 @@ pub fn next_backoff(
         return None;
     }
     Some(wait)
+}
+
+/// grpc-go's `backoff.DefaultConfig`: base delay, multiplier, jitter, max delay [ns].
+const GRPC_BASE: f64 = 1e9;
+const GRPC_MULT: f64 = 1.6;
+const GRPC_JITTER: f64 = 0.2;
+const GRPC_MAX: f64 = 120e9;
+
+/// One gRPC client channel to the backend (one address, pick_first).
+#[derive(Clone, Copy, Debug)]
+pub struct GrpcChannel {
+    pub ready: bool,
+    /// When the channel dials next (while not ready).
+    pub next_dial: Nanos,
+    /// Failed dials since the last success (`addrConn.backoffIdx`).
+    pub idx: u32,
+}
+
+impl Default for GrpcChannel {
+    fn default() -> Self {
+        GrpcChannel {
+            ready: true,
+            next_dial: 0,
+            idx: 0,
+        }
+    }
+}
+
+/// `Exponential.Backoff(retries)` (grpc-go internal/backoff): `u` uniform in [0, 1).
+pub fn grpc_backoff(retries: u32, u: f64) -> Nanos {
+    let mut b = GRPC_BASE;
+    if retries == 0 {
+        return b as Nanos;
+    }
+    let mut r = retries;
+    while b < GRPC_MAX && r > 0 {
+        b *= GRPC_MULT;
+        r -= 1;
+    }
+    b = b.min(GRPC_MAX);
+    (b * (1.0 + GRPC_JITTER * (u * 2.0 - 1.0))).max(0.0) as Nanos
+}
+
+impl GrpcChannel {
+    /// Is the channel ready for an RPC at `now`? Plays the dials due by `now` against
+    /// `refused(t)` (the backend refusing connections at t). An RPC at a refusing backend
+    /// while ready loses the connection: the reconnect fails and backs off from `now`.
+    pub fn ready_at(
+        &mut self,
+        now: Nanos,
+        refused: impl Fn(Nanos) -> bool,
+        mut draw: impl FnMut() -> f64,
+    ) -> bool {
+        if self.ready {
+            if !refused(now) {
+                return true;
+            }
+            self.ready = false;
+            self.idx = 0;
+            self.next_dial = now + grpc_backoff(0, draw());
+            return false;
+        }
+        while self.next_dial <= now {
+            if refused(self.next_dial) {
+                // The first wait was drawn at the failure; this dial failed: wait idx+1.
+                self.idx += 1;
+                self.next_dial += grpc_backoff(self.idx, draw());
+            } else {
+                self.ready = true;
+                self.idx = 0;
+                return true;
+            }
+        }
+        false
+    }
 }
 
 /// The memory_limiter's state.
@@ -278,6 +361,8 @@ pub struct OtelCol {
     /// Wire bytes in the persistent queue's files.
     pub disk_bytes: u64,
     rng_retry: Pcg64,
+    /// The otlp exporter's gRPC channel (when `grpc_channel`).
+    pub channel: GrpcChannel,
 }
 
 impl OtelCol {
@@ -304,6 +389,7 @@ impl OtelCol {
             in_flight_spans: 0,
             disk_bytes: 0,
             rng_retry: streams.get(Stream::CollectorRetry),
+            channel: GrpcChannel::default(),
         }
     }
 
@@ -621,6 +707,25 @@ impl Simulation {
         let timeout = o.cfg.timeout;
         let epoch = o.epoch;
         self.oc_alloc(0, k.req.wire);
+        if oc!(self).cfg.grpc_channel {
+            let st = self.storage.as_ref().expect("an otelcol has a storage");
+            let o = self.otelcol.as_mut().expect("the scenario has an otelcol");
+            let rng = &mut o.rng_retry;
+            let refused = |t| {
+                st.outage_at(t)
+                    .is_some_and(|x| x.mode == crate::scenario::raw::OutageMode::Refuse)
+            };
+            if !o.channel.ready_at(now, refused, || rng.r#gen::<f64>()) {
+                // TRANSIENT_FAILURE: the RPC fails at once (Unavailable).
+                o.consumers[c as usize]
+                    .as_mut()
+                    .expect("busy consumer")
+                    .outcome = Outcome::ConnError;
+                self.q
+                    .schedule_at(now, Event::OtelExportDone { epoch, consumer: c });
+                return;
+            }
+        }
         let st = self.storage.as_mut().expect("an otelcol has a storage");
         let r = if timeout > 0 {
             st.request_timed(now, k.req.spans, timeout)
@@ -782,6 +887,41 @@ impl Simulation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grpc_backoff_is_grpc_gos_default_config() {
+        const S: Nanos = 1_000_000_000;
+        // u = 0.5: no jitter. 1 s, 1.6 s, 2.56 s ... capped at 120 s.
+        assert_eq!(grpc_backoff(0, 0.5), S);
+        assert_eq!(grpc_backoff(1, 0.5), 1_600_000_000);
+        assert_eq!(grpc_backoff(2, 0.5), 2_560_000_000);
+        assert_eq!(grpc_backoff(20, 0.5), 120 * S);
+        // Jitter ±20%; retries 0 has none (Backoff returns BaseDelay as is).
+        assert_eq!(grpc_backoff(1, 0.0), 1_280_000_000);
+        assert_eq!(grpc_backoff(0, 0.0), S);
+    }
+
+    #[test]
+    fn grpc_channel_keeps_failing_after_a_refusing_backend_is_back() {
+        const S: Nanos = 1_000_000_000;
+        // Refusing from 10 s to 50 s.
+        let refused = |t: Nanos| (10 * S..50 * S).contains(&t);
+        let mut ch = GrpcChannel::default();
+        assert!(ch.ready_at(5 * S, refused, || 0.5));
+        // The first RPC in the outage loses the connection: next dial 1 s later.
+        assert!(!ch.ready_at(10 * S, refused, || 0.5));
+        assert_eq!(ch.next_dial, 11 * S);
+        // Dials at 11, 12.6, 15.16, 19.26, 25.81, 36.30 s fail; the next is 53.07 s.
+        assert!(!ch.ready_at(40 * S, refused, || 0.5));
+        assert!(!ch.ready_at(50 * S, refused, || 0.5));
+        assert!(!ch.ready_at(53 * S, refused, || 0.5));
+        assert_eq!(ch.idx, 6);
+        assert!(ch.ready_at(54 * S, refused, || 0.5));
+        assert_eq!(ch.idx, 0);
+        // A hung backend accepts: the channel stays ready.
+        let mut ch = GrpcChannel::default();
+        assert!(ch.ready_at(20 * S, |_| false, || 0.5));
+    }
 
     #[test]
     fn take_splits_pro_rata_and_conserves() {

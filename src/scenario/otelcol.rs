@@ -105,6 +105,8 @@ pub struct OtelCollector {
     pub memory_limiter: Option<MemoryLimiter>,
     pub batch: Option<Batch>,
     pub timeout: Nanos,
+    /// The otlp (gRPC) exporter's channel reconnect backoff is modelled.
+    pub grpc_channel: bool,
     pub queue: SendingQueue,
     pub retry: RetryOnFailure,
     pub runtime: GoRuntimeConfig,
@@ -400,6 +402,7 @@ pub(crate) fn validate_otelcol(c: &RawOtelCol) -> VResult<OtelCollector> {
         memory_limiter,
         batch,
         timeout: e.timeout.0,
+        grpc_channel: e.protocol == Some(crate::scenario::raw::ExporterProtocol::Grpc),
         queue: SendingQueue {
             enabled: q.enabled,
             capacity,

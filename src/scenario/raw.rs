@@ -714,6 +714,19 @@ pub struct RawExporter {
     pub sending_queue: RawSendingQueue,
     #[serde(default)]
     pub retry_on_failure: RawRetryOnFailure,
+    /// The exporter's transport: "grpc" (the otlp exporter: one grpc-go channel whose
+    /// reconnect backoff keeps a refused backend failing after it is back) or "http"
+    /// (otlphttp: a dial per request). Absent: neither modelled (each attempt sees the
+    /// backend as it is).
+    #[serde(default)]
+    pub protocol: Option<ExporterProtocol>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ExporterProtocol {
+    Grpc,
+    Http,
 }
 fn d_export_timeout() -> Duration {
     Duration(5_000_000_000)
@@ -724,6 +737,7 @@ impl Default for RawExporter {
             timeout: d_export_timeout(),
             sending_queue: RawSendingQueue::default(),
             retry_on_failure: RawRetryOnFailure::default(),
+            protocol: None,
         }
     }
 }

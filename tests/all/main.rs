@@ -13,6 +13,7 @@ mod hand_computed;
 mod import;
 mod jaeger_story;
 mod otelcol;
+mod otelcol_real;
 mod output_folders;
 mod properties;
 mod queueing_theory;

@@ -1,0 +1,3 @@
+module tracesim.local/rtcsv
+
+go 1.23
