@@ -132,7 +132,66 @@ def fmt(x, f="{:.1f}"):
     return "" if x is None else f.format(x)
 
 
+def calibrate(name, fit, extra=()):
+    """`tracesim calibrate` of FIT on one recording (its setup as --set); prints its summary."""
+    cfg = RUNS[name]
+    model = os.path.join(ROOT, "models", "validation", "jaeger-v1-1.22.toml" if cfg["kind"] == "v1" else "jaeger-v2.toml")
+    args = sum((["--set", x] for x in overrides(name, cfg) + list(extra)), [])
+    tmp = tempfile.mkdtemp(prefix="jcal-")
+    c = subprocess.run([TRACESIM, "calibrate", model, "--measured", os.path.join(REC, name + ".csv"), "--offset", "0",
+                        "--skip", "1", "--fit", fit, "--out", os.path.join(tmp, "c")] + args, capture_output=True, text=True)
+    print(c.stdout, c.stderr)
+    return os.path.join(tmp, "c")
+
+
+def internal(name, metric, column, extra=()):
+    """Holds a simulated internal curve (heap_goal_bytes, gc_cycles, queue_items) to the
+    collector's own metric: `tracesim validate --simulated-column COLUMN` on that series."""
+    cfg = RUNS[name]
+    model = os.path.join(ROOT, "models", "validation", "jaeger-v1-1.22.toml" if cfg["kind"] == "v1" else "jaeger-v2.toml")
+    tmp = tempfile.mkdtemp(prefix="jint-")
+    p = os.path.join(tmp, f"{name}.{metric}.csv")
+    with open(p, "w") as f:
+        f.write("t_s,value\n")
+        for r in csv.DictReader(open(os.path.join(REC, name + ".metrics.csv"))):
+            if r["metric"] == metric:
+                f.write(f"{r['t_s']},{r['value']}\n")
+    args = sum((["--set", x] for x in overrides(name, cfg) + list(extra)), [])
+    v = subprocess.run([TRACESIM, "validate", model, "--measured", p, "--offset", "0", "--skip", "1", "--unit", "B",
+                        "--simulated-column", column, "--out", os.path.join(tmp, "v")] + args,
+                       capture_output=True, text=True)
+    if v.returncode != 0:
+        sys.exit(v.stderr)
+    s = next(csv.DictReader(open(os.path.join(tmp, "v", "validation_summary.csv"))))
+    return float(s["mape"]), float(s["peak_measured_bytes"]), float(s["peak_simulated_bytes"])
+
+
+def write_manifest():
+    """validation/recordings/jaeger/runs.json: per recording, its model, the --set that give its
+    setup, the outage start and the measured queue-full / first-drop times. tests/all/jaeger_real.rs
+    reads it (so the Rust test and this script use one definition of each run)."""
+    out = {}
+    for name, cfg in RUNS.items():
+        if not os.path.exists(os.path.join(REC, name + ".csv")):
+            continue
+        full, drop = measured_times(name, cfg["kind"])
+        t, start = -ESSINK_LEAD, None
+        for seg in cfg["schedule"].split(","):
+            parts = seg.split(":")
+            if parts[0] in ("hang", "refuse") and start is None:
+                start = max(t, 0.0)
+            if len(parts) > 1 and parts[-1].endswith("s") and parts[-1][0].isdigit():
+                t += float(parts[-1][:-1])
+        out[name] = dict(model="models/validation/" + ("jaeger-v1-1.22.toml" if cfg["kind"] == "v1" else "jaeger-v2.toml"),
+                         csv=f"validation/recordings/jaeger/{name}.csv", sets=overrides(name, cfg),
+                         outage_start_s=start, queue_full_measured_s=full, first_drop_measured_s=drop)
+    with open(os.path.join(REC, "runs.json"), "w") as f:
+        json.dump(out, f, indent=1)
+        f.write("\n")
+
+
 if __name__ == "__main__":
+    write_manifest()
     argv = sys.argv[1:]
     extra = []
     while argv and argv[0] == "--set":
@@ -153,15 +212,3 @@ if __name__ == "__main__":
             w.writerow([x["run"], f"{x['mape']:.4f}", f"{x['peak_measured_mb']:.1f}", f"{x['peak_simulated_mb']:.1f}",
                         f"{x['peak_error']:.4f}", fmt(x["queue_full_measured_s"]), fmt(x["first_drop_measured_s"]),
                         fmt(x["first_drop_simulated_s"]), ";".join(extra)])
-
-
-def calibrate(name, fit, extra=()):
-    """`tracesim calibrate` of FIT on one recording (its setup as --set); prints its summary."""
-    cfg = RUNS[name]
-    model = os.path.join(ROOT, "models", "validation", "jaeger-v1-1.22.toml" if cfg["kind"] == "v1" else "jaeger-v2.toml")
-    args = sum((["--set", x] for x in overrides(name, cfg) + list(extra)), [])
-    tmp = tempfile.mkdtemp(prefix="jcal-")
-    c = subprocess.run([TRACESIM, "calibrate", model, "--measured", os.path.join(REC, name + ".csv"), "--offset", "0",
-                        "--skip", "1", "--fit", fit, "--out", os.path.join(tmp, "c")] + args, capture_output=True, text=True)
-    print(c.stdout, c.stderr)
-    return os.path.join(tmp, "c")
