@@ -11,6 +11,7 @@ mod exit_codes;
 mod fuzz_corpus;
 mod hand_computed;
 mod import;
+mod jaeger_real;
 mod jaeger_story;
 mod otelcol;
 mod otelcol_real;
