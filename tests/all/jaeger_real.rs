@@ -78,6 +78,7 @@ fn calibrate_on_one(model: &str, train: &str, fit: &[&str]) -> Vec<(Rec, Compari
         params: &params,
         component: None,
         offset: Some(0.0),
+        column: "rss_bytes",
     };
     let r = calibrate(&problem, 120).unwrap_or_else(|f| panic!("{:#}", f.error));
     let fitted: Vec<String> = params

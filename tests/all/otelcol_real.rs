@@ -75,6 +75,7 @@ fn calibrate_and_predict(
         params: &params,
         component: None,
         offset: Some(-load),
+        column: "rss_bytes",
     };
     let r = calibrate(&problem, 120).unwrap_or_else(|f| panic!("{:#}", f.error));
     let sets: Vec<String> = params
