@@ -15,8 +15,8 @@ All clocks are seconds since `tracesim measure` started the collector. essink st
 seconds before it, so the schedule's times are shifted: `up:75s` in the sidecar's `schedule` is
 75 s after essink's start = 75 - ESSINK_LEAD s on the recording's clock (`schedule_offset_s`).
 
-Binaries: /work/bin/jaeger/ (validation/harness/jaeger/build.sh), /work/bin/standins/
-(branch go-standins), tracesim's release build (TRACESIM, default /work/main/target/release).
+Binaries: validation/bin/jaeger/ (validation/harness/jaeger/build.sh), validation/bin/standins/
+(branch go-standins), tracesim's release build (TRACESIM, default target/release).
 """
 import json
 import os
@@ -31,9 +31,9 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT_DIR = os.path.join(HERE, "recordings", "jaeger")
 HARNESS = os.path.join(HERE, "harness", "jaeger")
-BIN = os.environ.get("JAEGER_BIN", "/work/bin/jaeger")
-STANDINS = os.environ.get("STANDINS_BIN", "/work/bin/standins")
-TRACESIM = os.environ.get("TRACESIM", "/work/main/target/release/tracesim")
+BIN = os.environ.get("JAEGER_BIN", os.path.join(os.path.dirname(HERE), "validation", "bin", "jaeger"))
+STANDINS = os.environ.get("STANDINS_BIN", os.path.join(os.path.dirname(HERE), "validation", "bin", "standins"))
+TRACESIM = os.environ.get("TRACESIM", os.path.join(os.path.dirname(HERE), "target", "release", "tracesim"))
 V1 = os.path.join(BIN, "collector-v1.22.0")
 V2 = os.path.join(BIN, "jaeger-v1.75.0")
 V2_CONFIG = os.path.join(HARNESS, "jaeger-v2", "config-es.yaml")

@@ -7,12 +7,12 @@
 
 Each run starts, on loopback only:
 
-* the stand-in OTLP sink (`/work/bin/standins/otlpsink`, branch go-standins) with the run's
+* the stand-in OTLP sink (`validation/bin/standins/otlpsink`) with the run's
   mode schedule (up / hang / refuse ...), as the collector's backend;
-* the collector (`/work/bin/otelcol/otelcol-vX`, built by harness/otelcol/build.sh) under
+* the collector (`validation/bin/otelcol/otelcol-vX`, built by harness/otelcol/build.sh) under
   `tracesim measure --interval 100ms` (RSS of its process tree), with GOGC / GOMEMLIMIT
   as the run says and TRACESIM_RUNTIME_CSV for its Go runtime/metrics every 100 ms;
-* the stand-in load generator (`/work/bin/standins/loadgen`, Istio-shaped spans, paced).
+* the stand-in load generator (`validation/bin/standins/loadgen`, Istio-shaped spans, paced).
 
 It writes into validation/recordings/otelcol/:
 
@@ -45,9 +45,9 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "validation", "recordings", "otelcol")
 CONFIGS = os.path.join(ROOT, "validation", "harness", "otelcol", "configs")
-TRACESIM = os.environ.get("TRACESIM", "/work/main/target/release/tracesim")
-BIN = os.environ.get("OTELCOL_BIN", "/work/bin/otelcol")
-STANDINS = os.environ.get("STANDINS_BIN", "/work/bin/standins")
+TRACESIM = os.environ.get("TRACESIM", os.path.join(ROOT, "target", "release", "tracesim"))
+BIN = os.environ.get("OTELCOL_BIN", os.path.join(ROOT, "validation", "bin", "otelcol"))
+STANDINS = os.environ.get("STANDINS_BIN", os.path.join(ROOT, "validation", "bin", "standins"))
 
 # Loopback ports of our own, away from the defaults (4317/4318/8888) other harnesses use.
 RECV_GRPC, RECV_HTTP = 24317, 24318

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the real Jaeger collectors from the Go module proxy into OUT (default /work/bin/jaeger):
+# Builds the real Jaeger collectors from the Go module proxy into OUT (default validation/bin/jaeger):
 #   collector-v1.22.0  github.com/jaegertracing/jaeger v1.22.0 cmd/collector (the seed's release)
 #   jaeger-v1.75.0     github.com/jaegertracing/jaeger v1.75.0 cmd/jaeger (Jaeger v2)
 # Each is a module of ours (go.mod/go.sum pin the versions; collector-v1/tools.go blank-imports
@@ -8,7 +8,7 @@
 # builds as its own go.mod resolves it (olivere/elastic v6.2.35, golang.org/x/sys 2021-01-19).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
-OUT="${1:-/work/bin/jaeger}"
+OUT="${1:-$HERE/../../bin/jaeger}"
 mkdir -p "$OUT"
 (cd "$HERE/collector-v1" && go build -o "$OUT/collector-v1.22.0" github.com/jaegertracing/jaeger/cmd/collector)
 (cd "$HERE/jaeger-v2" && go build -o "$OUT/jaeger-v1.75.0" github.com/jaegertracing/jaeger/cmd/jaeger)

@@ -20,7 +20,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 REC = os.path.join(ROOT, "validation", "recordings", "jaeger")
-TRACESIM = os.environ.get("TRACESIM", "/work/main/target/release/tracesim")
+TRACESIM = os.environ.get("TRACESIM", os.path.join(ROOT, "target", "release", "tracesim"))
 sys.path.insert(0, os.path.join(ROOT, "validation"))
 from record_jaeger import RUNS, ESSINK_LEAD, LOADGEN_DELAY, TAIL  # noqa: E402
 

@@ -4,13 +4,13 @@
 # span sent is accepted by the collector, saved, and arrives in essink as a span document,
 # and prints the mean span size the v1 collector counts (jaeger_collector_spans_bytes /
 # spans saved, which needs --collector.queue-size-memory).
-# Usage: JAEGER_V1=/work/bin/jaeger/collector-v1.22.0 JAEGER_V2=/work/bin/jaeger/jaeger-v1.75.0 ./smoke_jaeger.sh
+# Usage: JAEGER_V1=../../bin/jaeger/collector-v1.22.0 JAEGER_V2=../../bin/jaeger/jaeger-v1.75.0 ./smoke_jaeger.sh
 # Ports (loopback): 39200-39201 essink, 39411 zipkin, 342xx/344xx collectors, 38888 metrics.
 set -euo pipefail
 cd "$(dirname "$0")"
-BIN="${STANDINS_BIN:-/work/bin/standins}"
-V1="${JAEGER_V1:-/work/bin/jaeger/collector-v1.22.0}"
-V2="${JAEGER_V2:-/work/bin/jaeger/jaeger-v1.75.0}"
+BIN="${STANDINS_BIN:-../../bin/standins}"
+V1="${JAEGER_V1:-../../bin/jaeger/collector-v1.22.0}"
+V2="${JAEGER_V2:-../../bin/jaeger/jaeger-v1.75.0}"
 work=$(mktemp -d /tmp/standins-smoke-XXXXXX)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
