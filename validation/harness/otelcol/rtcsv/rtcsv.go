@@ -28,12 +28,26 @@ var Names = []string{
 	"/gc/gogc:percent",
 	"/memory/classes/heap/free:bytes",
 	"/memory/classes/heap/unused:bytes",
+	// What the mark phase costs and what is allocated meanwhile: objects allocated during
+	// a concurrent mark are allocated black (marked live for that cycle), so the marked heap
+	// and the next goal exceed the live heap by roughly the allocation rate times the mark
+	// time. These let a recording measure both (Go 1.20+ names).
+	"/gc/heap/allocs:bytes",
+	"/cpu/classes/gc/mark/dedicated:cpu-seconds",
+	"/cpu/classes/gc/mark/assist:cpu-seconds",
+	"/cpu/classes/gc/mark/idle:cpu-seconds",
+	"/cpu/classes/gc/pause:cpu-seconds",
+	"/cpu/classes/scavenge/total:cpu-seconds",
+	"/cpu/classes/total:cpu-seconds",
+	"/sched/gomaxprocs:threads",
 }
 
 var columns = []string{
 	"heap_live_bytes", "heap_goal_bytes", "heap_objects_bytes", "gc_cycles",
 	"mem_total_bytes", "heap_released_bytes", "gomemlimit_bytes", "gogc_percent",
 	"heap_free_bytes", "heap_unused_bytes",
+	"heap_allocs_bytes", "gc_mark_dedicated_cpu_s", "gc_mark_assist_cpu_s",
+	"gc_mark_idle_cpu_s", "gc_pause_cpu_s", "scavenge_cpu_s", "total_cpu_s", "gomaxprocs",
 }
 
 // Start launches the sampler if the environment variable env names a file.
