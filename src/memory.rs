@@ -244,6 +244,13 @@ pub struct GoRuntimeConfig {
     pub min_heap: u64,
     /// Rate at which the background scavenger returns free pages to the OS [bytes/s].
     pub scavenge_rate: f64,
+    /// Heap the program keeps whatever its load (its components, parsed config, telemetry
+    /// SDK, compiled regexps): live from the start [bytes].
+    pub static_heap: u64,
+    /// Runtime metadata per byte of the heap's high-water mark, never returned to the OS:
+    /// span structures (`mheap_.spanalloc`, a fixalloc whose memory is reused but never
+    /// freed) and the GC's own structures (`persistentalloc`: arena metadata, work buffers).
+    pub metadata_ratio: f64,
 }
 
 /// The heap of one Go process, driven by allocations and frees.
@@ -262,6 +269,15 @@ pub struct GoHeap {
     pub lazy_freed: u64,
     pub gc_cycles: u64,
     last_scavenge_ns: u64,
+    /// Bytes in `sync.Pool`s put back since the last collection (the pools' primary caches)
+    /// and before it (their victim caches). Both are live: the pool still references them.
+    /// At each collection the victims are dropped and the primaries become victims
+    /// (`sync/pool.go` `poolCleanup`, run at the start of every cycle since Go 1.13), so a
+    /// buffer no one takes again is collected at the second cycle after it was put back.
+    pool_primary: u64,
+    pool_victim: u64,
+    /// Runtime metadata held for the heap's high-water mark (see `metadata_ratio`) [bytes].
+    pub metadata: u64,
 }
 
 impl GoHeap {
@@ -275,7 +291,11 @@ impl GoHeap {
             lazy_freed: 0,
             gc_cycles: 0,
             last_scavenge_ns: now_ns,
+            pool_primary: 0,
+            pool_victim: 0,
+            metadata: 0,
         };
+        h.alloc_quiet(h.cfg.static_heap);
         h.goal = h.compute_goal();
         h
     }
@@ -304,7 +324,7 @@ impl GoHeap {
             // plus one page (the runtime then collects continually, which we do not charge).
             // In this memory-limited regime the runtime ignores the sweep distance
             // (heapGoalInternal), so the limit wins over it here too.
-            let heap_room = limit.saturating_sub(c.baseline);
+            let heap_room = limit.saturating_sub(c.baseline + self.metadata);
             goal = goal.min(heap_room).max(self.live + 8192);
         }
         goal
@@ -322,6 +342,9 @@ impl GoHeap {
             let grow = self.heap - self.retained;
             self.lazy_freed -= grow.min(self.lazy_freed);
             self.retained = self.heap;
+            self.metadata = self
+                .metadata
+                .max((self.retained as f64 * self.cfg.metadata_ratio) as u64);
             grew = true;
         }
         if self.heap >= self.goal {
@@ -360,8 +383,46 @@ impl GoHeap {
         self.live -= bytes.min(self.live);
     }
 
+    /// Allocates live bytes without a collection (the program's start).
+    fn alloc_quiet(&mut self, kept: u64) {
+        self.live += kept;
+        self.heap += kept;
+        self.retained = self.retained.max(self.heap);
+        self.metadata = (self.retained as f64 * self.cfg.metadata_ratio) as u64;
+    }
+
+    /// Puts a live buffer of `bytes` back into a `sync.Pool` (it stays live, and is
+    /// collected at the second cycle from now unless taken again); returns the cycle to give
+    /// to [`GoHeap::pool_take`].
+    pub fn pool_put(&mut self, bytes: u64) -> u64 {
+        self.pool_primary += bytes;
+        self.gc_cycles
+    }
+
+    /// Takes back a buffer of `bytes` put into a pool at cycle `put`: true if the pool still
+    /// holds it (no allocation), false if a collection dropped it (the caller allocates anew).
+    pub fn pool_take(&mut self, bytes: u64, put: u64) -> bool {
+        if put == self.gc_cycles {
+            self.pool_primary -= bytes;
+            true
+        } else if put + 1 == self.gc_cycles {
+            self.pool_victim -= bytes;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Bytes the pools hold (primary and victim caches).
+    pub fn pooled(&self) -> u64 {
+        self.pool_primary + self.pool_victim
+    }
+
     /// A garbage collection: the heap shrinks to what is live, pages stay retained.
     pub fn collect(&mut self) {
+        // poolCleanup at the start of the cycle: the victims are no longer referenced.
+        self.live -= self.pool_victim.min(self.live);
+        self.pool_victim = std::mem::take(&mut self.pool_primary);
         self.heap = self.live;
         self.goal = self.compute_goal();
         self.gc_cycles += 1;
@@ -382,7 +443,7 @@ impl GoHeap {
         self.last_scavenge_ns = now_ns;
         let mut target = self.goal.saturating_add(self.goal / 10);
         if let Some(limit) = self.cfg.memlimit {
-            target = target.min(limit.saturating_sub(self.cfg.baseline));
+            target = target.min(limit.saturating_sub(self.cfg.baseline + self.metadata));
         }
         let target = target.max(self.heap);
         if self.retained > target {
@@ -397,20 +458,20 @@ impl GoHeap {
     /// Memory pressure at the container limit: the kernel takes lazily freed pages back
     /// before it considers an OOM kill.
     pub fn reclaim_to(&mut self, limit: u64) {
-        let hard = self.cfg.baseline + self.retained;
+        let hard = self.cfg.baseline + self.metadata + self.retained;
         self.lazy_freed = self.lazy_freed.min(limit.saturating_sub(hard));
     }
 
     /// RSS the kernel cannot take back without killing the process [bytes].
     #[inline]
     pub fn unreclaimable(&self) -> u64 {
-        self.cfg.baseline + self.retained
+        self.cfg.baseline + self.metadata + self.retained
     }
 
     /// Resident set size of the process [bytes].
     #[inline]
     pub fn rss(&self) -> u64 {
-        self.cfg.baseline + self.retained + self.lazy_freed
+        self.cfg.baseline + self.metadata + self.retained + self.lazy_freed
     }
 }
 
@@ -764,6 +825,8 @@ mod tests {
             memlimit: None,
             min_heap: 4 << 20,
             scavenge_rate: 1e6,
+            static_heap: 0,
+            metadata_ratio: 0.0,
         }
     }
 
@@ -878,6 +941,44 @@ mod tests {
             assert!(Gogc::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(Gogc::Off.to_string(), "off");
+    }
+
+    #[test]
+    fn a_pooled_buffer_is_live_until_the_second_collection_after_its_last_use() {
+        let mut h = GoHeap::new(cfg(), 0);
+        h.alloc(1 << 20, 0);
+        let put = h.pool_put(1 << 20);
+        h.collect();
+        assert_eq!(h.live, 1 << 20, "the victim cache still holds it");
+        assert!(h.pool_take(1 << 20, put), "taken back from the victim cache");
+        let put = h.pool_put(1 << 20);
+        h.collect();
+        h.collect();
+        assert_eq!(h.live, 0, "dropped at the second cycle");
+        assert_eq!(h.pooled(), 0);
+        assert!(!h.pool_take(1 << 20, put), "gone: the caller allocates anew");
+    }
+
+    #[test]
+    fn static_heap_is_live_from_the_start_and_metadata_stays_after_the_peak() {
+        let c = GoRuntimeConfig {
+            version: GoVersion(1, 26),
+            static_heap: 2 << 20,
+            metadata_ratio: 0.036,
+            ..cfg()
+        };
+        let mut h = GoHeap::new(c, 0);
+        assert_eq!(h.live, 2 << 20);
+        assert_eq!(h.goal, (4 << 20).max(2 * (2 << 20)));
+        h.alloc(300 << 20, 0);
+        let peak_meta = h.metadata;
+        assert_eq!(peak_meta, ((302u64 << 20) as f64 * 0.036) as u64);
+        h.free(300 << 20);
+        h.collect();
+        h.scavenge(3_600_000_000_000);
+        assert!(h.retained < 20 << 20, "the heap went back: {}", h.retained);
+        assert_eq!(h.metadata, peak_meta, "span and GC metadata are never returned");
+        assert_eq!(h.rss(), (10 << 20) + peak_meta + h.retained);
     }
 
     #[test]

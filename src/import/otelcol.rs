@@ -991,6 +991,20 @@ pub fn import_otelcol(file: &str, text: &str, o: &Options) -> Result<Imported, I
         }
     }
 
+    // The transport: the otlp exporter is gRPC (its channel's reconnect backoff, its codec's
+    // pooled marshal buffers), otlphttp is HTTP. v0.165.0 names them `otlp_grpc` and
+    // `otlp_http`, the old names kept as aliases (exporter/otlpexporter and otlphttpexporter
+    // internal/metadata/generated_status.go, DeprecatedType).
+    match type_of(&xid) {
+        "otlp" | "otlp_grpc" => t.kv(
+            "protocol",
+            q("grpc"),
+            "otlp exporter: gRPC (reconnect backoff, pooled marshal buffers)",
+        ),
+        "otlphttp" | "otlp_http" => t.kv("protocol", q("http"), "otlphttp exporter"),
+        _ => {}
+    }
+
     // Sending queue.
     t.table("otelcol.exporter.sending_queue");
     let queue_enabled_default = match &queue_node {

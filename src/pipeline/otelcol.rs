@@ -333,6 +333,15 @@ impl Limiter {
     }
 }
 
+/// A buffer in a `sync.Pool`: its capacity, the P whose cache holds it, and the GC cycle at
+/// which it was put back ([`GoHeap::pool_put`]).
+#[derive(Clone, Copy, Debug)]
+pub struct PooledBuf {
+    cap: u64,
+    p: u32,
+    put: u64,
+}
+
 pub struct OtelCol {
     pub cfg: OtelCollector,
     pub up: bool,
@@ -361,6 +370,10 @@ pub struct OtelCol {
     /// Wire bytes in the persistent queue's files.
     pub disk_bytes: u64,
     rng_retry: Pcg64,
+    /// Buffers in the exporter codec's `sync.Pool`s (when `marshal_pool`).
+    pub pool: Vec<PooledBuf>,
+    /// Exports so far: the P each marshals on, round robin.
+    pub pool_turn: u32,
     /// The otlp exporter's gRPC channel (when `grpc_channel`).
     pub channel: GrpcChannel,
 }
@@ -388,6 +401,8 @@ impl OtelCol {
             idle: Vec::new(),
             in_flight_spans: 0,
             disk_bytes: 0,
+            pool: Vec::new(),
+            pool_turn: 0,
             rng_retry: streams.get(Stream::CollectorRetry),
             channel: GrpcChannel::default(),
         }
@@ -479,6 +494,7 @@ impl Simulation {
         let o = oc!(self);
         o.up = true;
         o.heap = GoHeap::new(o.cfg.runtime.clone(), now);
+        o.pool.clear();
         o.last_start = now;
         o.limiter = o
             .cfg
@@ -698,15 +714,51 @@ impl Simulation {
         self.export_try(c);
     }
 
-    /// One attempt: the request is marshalled (garbage) and sent with the per-attempt
-    /// timeout.
+    /// The gRPC codec marshals `wire` bytes into a buffer from its pool (see
+    /// `scenario::otelcol::marshal_tiers`) and the transport puts it back once written
+    /// (loopback writes take microseconds: at once here). A `sync.Pool` caches per P and a
+    /// P's private buffer is not stolen by others, so each P keeps its own buffer of a size;
+    /// exports go to the Ps in turn (the scheduler's placement of the consumers is not
+    /// modelled). A buffer no export takes within two GC cycles is collected.
+    fn oc_marshal_pooled(&mut self, wire: u64) {
+        let o = oc!(self);
+        let tiers = o.cfg.marshal_pool.as_ref().expect("a pooled codec");
+        let tier = tiers.iter().copied().find(|&t| t >= wire);
+        let p = o.pool_turn % o.cfg.gomaxprocs;
+        o.pool_turn = o.pool_turn.wrapping_add(1);
+        let gc = o.heap.gc_cycles;
+        o.pool.retain(|b| b.put + 2 > gc);
+        let fits = |b: &PooledBuf| b.p == p && tier.map_or(b.cap >= wire, |t| b.cap == t);
+        let cap = match o.pool.iter().position(fits) {
+            Some(i) => {
+                let b = o.pool.swap_remove(i);
+                let held = o.heap.pool_take(b.cap, b.put);
+                debug_assert!(held, "a pruned pool only holds what the heap holds");
+                b.cap
+            }
+            None => {
+                let cap = tier.unwrap_or(wire);
+                self.oc_alloc(cap, 0);
+                cap
+            }
+        };
+        let o = oc!(self);
+        let put = o.heap.pool_put(cap);
+        o.pool.push(PooledBuf { cap, p, put });
+    }
+
+    /// One attempt: the request is marshalled (garbage, or into a pooled buffer) and sent
+    /// with the per-attempt timeout.
     fn export_try(&mut self, c: u32) {
         let now = self.q.now();
         let o = oc!(self);
         let k = o.consumers[c as usize].expect("busy consumer");
         let timeout = o.cfg.timeout;
         let epoch = o.epoch;
-        self.oc_alloc(0, k.req.wire);
+        let pooled = o.cfg.marshal_pool.is_some();
+        if !pooled {
+            self.oc_alloc(0, k.req.wire);
+        }
         if oc!(self).cfg.grpc_channel {
             let st = self.storage.as_ref().expect("an otelcol has a storage");
             let o = self.otelcol.as_mut().expect("the scenario has an otelcol");
@@ -725,6 +777,11 @@ impl Simulation {
                     .schedule_at(now, Event::OtelExportDone { epoch, consumer: c });
                 return;
             }
+        }
+        if pooled {
+            // grpc-go marshals in SendMsg, once the stream exists (not when the channel is
+            // in TRANSIENT_FAILURE).
+            self.oc_marshal_pooled(k.req.wire);
         }
         let st = self.storage.as_mut().expect("an otelcol has a storage");
         let r = if timeout > 0 {
@@ -876,6 +933,7 @@ impl Simulation {
         o.queue_wire = o.queue.iter().map(|(r, _)| r.wire).sum();
         o.used = o.queue.iter().map(|(_, s)| *s).sum();
         o.heap = GoHeap::new(o.cfg.runtime.clone(), now);
+        o.pool.clear();
         let (last, mut crashes) = (o.last_start, o.consecutive_crashes);
         if let Some(up_in) = o.cfg.restart.next_start(&mut crashes, last, now) {
             o.consecutive_crashes = crashes;

@@ -969,6 +969,12 @@ pub(crate) fn validate_go_runtime(
             ),
         );
     }
+    if !(0.0..=1.0).contains(&m.metadata_ratio) {
+        return bad(
+            &format!("{field}.metadata_ratio"),
+            format!("{} is not a fraction between 0 and 1", m.metadata_ratio),
+        );
+    }
     if let Some(l) = m.limit
         && l.0 <= m.baseline.0
     {
@@ -985,6 +991,8 @@ pub(crate) fn validate_go_runtime(
         memlimit: m.gomemlimit.map(|b| b.0),
         min_heap: m.min_heap.0,
         scavenge_rate: m.scavenge_rate.0 as f64,
+        static_heap: m.static_heap.0,
+        metadata_ratio: m.metadata_ratio,
     })
 }
 

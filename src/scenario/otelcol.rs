@@ -107,6 +107,12 @@ pub struct OtelCollector {
     pub timeout: Nanos,
     /// The otlp (gRPC) exporter's channel reconnect backoff is modelled.
     pub grpc_channel: bool,
+    /// The otlp (gRPC) exporter marshals each export into a pooled buffer of the first of
+    /// these sizes that fits (larger: a buffer of its own size, pooled too); None: the
+    /// encoding is garbage at once (otlphttp).
+    pub marshal_pool: Option<Vec<u64>>,
+    /// GOMAXPROCS: `sync.Pool` keeps a cache per P.
+    pub gomaxprocs: u32,
     pub queue: SendingQueue,
     pub retry: RetryOnFailure,
     pub runtime: GoRuntimeConfig,
@@ -125,6 +131,36 @@ impl OtelCollector {
 }
 
 const MIB: u64 = 1 << 20;
+
+/// The buffer sizes the otlp exporter's gRPC codec pools its encodings in.
+/// * From pdata v1.45.0 (collector v0.139; v1.71.0 of v0.165 is the same) pdata registers its
+///   own proto codec (`pdata/internal/otelgrpc/encoding.go`): `Marshal` takes a buffer of
+///   `SizeProto()` bytes from a `mem.TieredBufferPool` of 256 B, 4, 16, 32, 64, 128, 256,
+///   512 KiB, 1 and 4 and 16 MiB; the transport frees it back once written.
+/// * Before (v0.119, pdata v1.25.0 with grpc v1.70.0), grpc's own proto codec does it
+///   (`encoding/proto/proto.go`) with `mem.DefaultBufferPool()`: 256 B, 4, 16, 32 KiB, 1 MiB.
+/// * Larger than the largest tier, both fall back to a `SimpleBufferPool` of exact sizes
+///   (`internal/mem/buffer_pool.go`).
+fn marshal_tiers(v: OtelVersion) -> Vec<u64> {
+    const K: u64 = 1 << 10;
+    if v.at_least(139) {
+        vec![
+            256,
+            4 * K,
+            16 * K,
+            32 * K,
+            64 * K,
+            128 * K,
+            256 * K,
+            512 * K,
+            MIB,
+            4 * MIB,
+            16 * MIB,
+        ]
+    } else {
+        vec![256, 4 * K, 16 * K, 32 * K, MIB]
+    }
+}
 const HOUR: u64 = 3_600_000_000_000;
 const DAY: u64 = 24 * HOUR;
 
@@ -174,6 +210,9 @@ pub(crate) fn validate_otelcol(c: &RawOtelCol) -> VResult<OtelCollector> {
             "otelcol.memory.span_fixed",
             "a span must cost some memory: set span_fixed or span_per_wire_byte",
         );
+    }
+    if m.gomaxprocs == 0 {
+        return bad("otelcol.memory.gomaxprocs", "must be at least 1");
     }
     if m.span_fixed.0 > 64 * MIB {
         return bad("otelcol.memory.span_fixed", "above 64MiB per span");
@@ -403,6 +442,9 @@ pub(crate) fn validate_otelcol(c: &RawOtelCol) -> VResult<OtelCollector> {
         batch,
         timeout: e.timeout.0,
         grpc_channel: e.protocol == Some(crate::scenario::raw::ExporterProtocol::Grpc),
+        marshal_pool: (e.protocol == Some(crate::scenario::raw::ExporterProtocol::Grpc))
+            .then(|| marshal_tiers(version)),
+        gomaxprocs: m.gomaxprocs,
         queue: SendingQueue {
             enabled: q.enabled,
             capacity,

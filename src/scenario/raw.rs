@@ -220,6 +220,13 @@ pub struct RawMemory {
     /// Bytes per second the scavenger returns to the OS.
     #[serde(default = "d_scavenge")]
     pub scavenge_rate: ByteSize,
+    /// Heap live whatever the load (measured idle: `/gc/heap/live:bytes` after a GC).
+    #[serde(default)]
+    pub static_heap: ByteSize,
+    /// Runtime metadata (span structures, GC structures) per byte of the heap's
+    /// high-water mark, never returned to the OS.
+    #[serde(default)]
+    pub metadata_ratio: f64,
     /// Container memory limit; none = unlimited.
     #[serde(default)]
     pub limit: Option<ByteSize>,
@@ -857,6 +864,17 @@ pub struct RawOtelMemory {
     pub min_heap: ByteSize,
     #[serde(default = "d_scavenge")]
     pub scavenge_rate: ByteSize,
+    /// Heap live whatever the load (measured idle: `/gc/heap/live:bytes` after a GC).
+    #[serde(default)]
+    pub static_heap: ByteSize,
+    /// Runtime metadata (span structures, GC structures) per byte of the heap's
+    /// high-water mark, never returned to the OS.
+    #[serde(default)]
+    pub metadata_ratio: f64,
+    /// GOMAXPROCS: `sync.Pool` caches are per P, so up to this many pooled buffers of
+    /// each size stay live (Go 1.25+ sets it from the container's CPU limit).
+    #[serde(default = "d_gomaxprocs")]
+    pub gomaxprocs: u32,
     /// Container memory limit; none = unlimited.
     #[serde(default)]
     pub limit: Option<ByteSize>,
@@ -875,7 +893,12 @@ pub struct RawGoRuntime<'a> {
     pub gomemlimit: Option<ByteSize>,
     pub min_heap: ByteSize,
     pub scavenge_rate: ByteSize,
+    pub static_heap: ByteSize,
+    pub metadata_ratio: f64,
     pub limit: Option<ByteSize>,
+}
+fn d_gomaxprocs() -> u32 {
+    1
 }
 
 impl RawMemory {
@@ -888,6 +911,8 @@ impl RawMemory {
             gomemlimit: self.gomemlimit,
             min_heap: self.min_heap,
             scavenge_rate: self.scavenge_rate,
+            static_heap: self.static_heap,
+            metadata_ratio: self.metadata_ratio,
             limit: self.limit,
         }
     }
@@ -903,6 +928,8 @@ impl RawOtelMemory {
             gomemlimit: self.gomemlimit,
             min_heap: self.min_heap,
             scavenge_rate: self.scavenge_rate,
+            static_heap: self.static_heap,
+            metadata_ratio: self.metadata_ratio,
             limit: self.limit,
         }
     }

@@ -105,6 +105,8 @@ fn heap() -> GoHeap {
             memlimit: None,
             min_heap: 4 << 20,
             scavenge_rate: 0.0,
+            static_heap: 0,
+            metadata_ratio: 0.0,
         },
         0,
     )

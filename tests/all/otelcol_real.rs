@@ -91,7 +91,8 @@ fn calibrate_and_predict(
             all.extend(sets.iter().cloned());
             let t = scenario::apply_overrides(model, &text, &all).unwrap();
             let sc = scenario::parse(model, &t).unwrap();
-            let sim = simulate(&sc, "collector", 1);
+            // The mean of `tracesim validate`'s default 10 replications, as a user gets it.
+            let sim = simulate(&sc, "collector", 10);
             let (load, qf_measured) = sidecar(rec.name);
             let mut c = compare(&series(rec.name), &sim, -load).unwrap();
             c.file = rec.name.to_string();
@@ -153,22 +154,28 @@ fn mape_until(c: &Comparison, t_end: f64) -> f64 {
 }
 
 /// Runs through a recovery (the backend back at `recovery` s): held to their peak, their
-/// time to queue-full and their curve until the recovery; after it the model's RSS falls
-/// later and lands lower than the real collector's (validation/README.md says why), so the
-/// whole-curve MAPE is printed, not held.
-fn check_recovery(results: &[(Comparison, Option<f64>, Option<f64>)], recovery: &[(&str, f64)]) {
+/// time to queue-full and their curve until the recovery, and those marked `whole` to their
+/// whole curve too (the others: validation/README.md says why not).
+fn check_recovery(
+    results: &[(Comparison, Option<f64>, Option<f64>)],
+    recovery: &[(&str, f64, bool)],
+) {
     let mut failed = vec![];
     for (c, qm, qs) in results {
-        let Some((_, t)) = recovery.iter().find(|(n, _)| *n == c.file) else {
+        let Some(&(_, t, whole)) = recovery.iter().find(|(n, _, _)| *n == c.file) else {
             continue;
         };
-        let until = mape_until(c, *t);
+        let until = mape_until(c, t);
         eprintln!(
-            "{}: until the recovery MAPE {:.2}%; whole curve {:.2}% (not held)",
+            "{}: until the recovery MAPE {:.2}%; whole curve {:.2}%{}",
             c.file,
             until * 100.0,
-            c.mape * 100.0
+            c.mape * 100.0,
+            if whole { "" } else { " (not held)" }
         );
+        if whole && c.mape > 0.10 {
+            failed.push(format!("{}: whole-curve MAPE {:.3}", c.file, c.mape));
+        }
         if until > 0.10 {
             failed.push(format!("{}: MAPE until the recovery {until:.3}", c.file));
         }
@@ -190,10 +197,10 @@ fn check_recovery(results: &[(Comparison, Option<f64>, Option<f64>)], recovery: 
 /// Splits the comparisons into those through a recovery and the rest.
 fn split(
     all: &[(Comparison, Option<f64>, Option<f64>)],
-    recovery: &[(&str, f64)],
+    recovery: &[(&str, f64, bool)],
 ) -> Vec<(Comparison, Option<f64>, Option<f64>)> {
     all.iter()
-        .filter(|(c, _, _)| !recovery.iter().any(|(n, _)| *n == c.file))
+        .filter(|(c, _, _)| !recovery.iter().any(|(n, _, _)| *n == c.file))
         .cloned()
         .collect()
 }
@@ -220,12 +227,14 @@ fn otelcol_v0_119_calibrate_on_one_predict_the_others() {
     check(&split(&results, V119_RECOVERY));
 }
 
-/// The runs through a recovery, and when the backend came back (s from the load's start).
-const V165_RECOVERY: &[(&str, f64)] = &[
-    ("v165_hang_recover_r4000_q100", 60.0),
-    ("v165_refuse_recover_r4000_q100_gogc50", 50.0),
+/// The runs through a recovery, when the backend came back (s from the load's start), and
+/// whether the whole curve is held.
+const V165_RECOVERY: &[(&str, f64, bool)] = &[
+    ("v165_hang_recover_r4000_q100", 60.0, true),
+    ("v165_refuse_recover_r4000_q100_gogc50", 50.0, true),
 ];
-const V119_RECOVERY: &[(&str, f64)] = &[("v119_hang_recover_r4000_q100", 60.0)];
+// v0.119's RSS falls ~5 s sooner after the drain than the model's (validation/README.md).
+const V119_RECOVERY: &[(&str, f64, bool)] = &[("v119_hang_recover_r4000_q100", 60.0, false)];
 
 // Generated with `python3 validation/record_otelcol.py --sets NAME` (the first is trained on).
 const V165: &[Rec] = &[
@@ -322,6 +331,27 @@ const V165: &[Rec] = &[
             "otelcol.memory.gogc=100",
             "storage.outages=[{start=\"10s\", duration=\"1h\", mode=\"hang\"}]",
             "otelcol.exporter.protocol=\"http\"",
+        ],
+    },
+    // Healthy: the live heap that rises with the rate (the pooled gRPC marshal buffers).
+    Rec {
+        name: "v165_healthy_r2000",
+        sets: &[
+            "scenario.duration=45s",
+            "workload.rate=230.68/s",
+            "otelcol.exporter.sending_queue.queue_size=100",
+            "otelcol.memory.gogc=100",
+            "storage.outages=[{start=\"0s\", duration=\"0.9s\", mode=\"refuse\"}]",
+        ],
+    },
+    Rec {
+        name: "v165_healthy_r8000",
+        sets: &[
+            "scenario.duration=45s",
+            "workload.rate=922.72/s",
+            "otelcol.exporter.sending_queue.queue_size=100",
+            "otelcol.memory.gogc=100",
+            "storage.outages=[{start=\"0s\", duration=\"0.9s\", mode=\"refuse\"}]",
         ],
     },
 ];

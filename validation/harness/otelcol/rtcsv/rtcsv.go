@@ -10,6 +10,8 @@ package rtcsv
 import (
 	"bufio"
 	"fmt"
+	"net/http"
+	_ "net/http/pprof" // registers /debug/pprof/ on http.DefaultServeMux
 	"os"
 	"runtime/metrics"
 	"strconv"
@@ -40,6 +42,18 @@ var Names = []string{
 	"/cpu/classes/scavenge/total:cpu-seconds",
 	"/cpu/classes/total:cpu-seconds",
 	"/sched/gomaxprocs:threads",
+	// Where the Go memory that is not heap goes (Go 1.16+ names): span and cache metadata,
+	// the GC's own structures (work buffers, heap bitmaps: metadata/other), goroutine
+	// stacks, and the rest; after a large heap, these stay resident when the heap is returned.
+	"/memory/classes/metadata/mspan/inuse:bytes",
+	"/memory/classes/metadata/mspan/free:bytes",
+	"/memory/classes/metadata/mcache/inuse:bytes",
+	"/memory/classes/metadata/other:bytes",
+	"/memory/classes/heap/stacks:bytes",
+	"/memory/classes/os-stacks:bytes",
+	"/memory/classes/other:bytes",
+	"/memory/classes/profiling/buckets:bytes",
+	"/sched/goroutines:goroutines",
 }
 
 var columns = []string{
@@ -48,12 +62,24 @@ var columns = []string{
 	"heap_free_bytes", "heap_unused_bytes",
 	"heap_allocs_bytes", "gc_mark_dedicated_cpu_s", "gc_mark_assist_cpu_s",
 	"gc_mark_idle_cpu_s", "gc_pause_cpu_s", "scavenge_cpu_s", "total_cpu_s", "gomaxprocs",
+	"mspan_inuse_bytes", "mspan_free_bytes", "mcache_inuse_bytes", "metadata_other_bytes",
+	"heap_stacks_bytes", "os_stacks_bytes", "other_bytes", "profiling_buckets_bytes", "goroutines",
 }
 
 // Start launches the sampler if the environment variable env names a file.
 // It samples every period until the process exits, flushing each line; the first
 // column is the wall clock (Unix seconds), so a harness can put it on its own clock.
+//
+// If TRACESIM_PPROF_ADDR is set (e.g. 127.0.0.1:26060), it also serves net/http/pprof
+// there, so that a harness can take heap profiles (go tool pprof -inuse_space).
 func Start(env string, period time.Duration) {
+	if addr := os.Getenv("TRACESIM_PPROF_ADDR"); addr != "" {
+		go func() {
+			if err := http.ListenAndServe(addr, nil); err != nil {
+				fmt.Fprintf(os.Stderr, "rtcsv: pprof: %v\n", err)
+			}
+		}()
+	}
 	path := os.Getenv(env)
 	if path == "" {
 		return
