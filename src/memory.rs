@@ -950,13 +950,19 @@ mod tests {
         let put = h.pool_put(1 << 20);
         h.collect();
         assert_eq!(h.live, 1 << 20, "the victim cache still holds it");
-        assert!(h.pool_take(1 << 20, put), "taken back from the victim cache");
+        assert!(
+            h.pool_take(1 << 20, put),
+            "taken back from the victim cache"
+        );
         let put = h.pool_put(1 << 20);
         h.collect();
         h.collect();
         assert_eq!(h.live, 0, "dropped at the second cycle");
         assert_eq!(h.pooled(), 0);
-        assert!(!h.pool_take(1 << 20, put), "gone: the caller allocates anew");
+        assert!(
+            !h.pool_take(1 << 20, put),
+            "gone: the caller allocates anew"
+        );
     }
 
     #[test]
@@ -977,7 +983,10 @@ mod tests {
         h.collect();
         h.scavenge(3_600_000_000_000);
         assert!(h.retained < 20 << 20, "the heap went back: {}", h.retained);
-        assert_eq!(h.metadata, peak_meta, "span and GC metadata are never returned");
+        assert_eq!(
+            h.metadata, peak_meta,
+            "span and GC metadata are never returned"
+        );
         assert_eq!(h.rss(), (10 << 20) + peak_meta + h.retained);
     }
 

@@ -267,6 +267,20 @@ fn every_mapped_field_reaches_the_scenario() {
     assert_eq!(sc.otelcol.unwrap().timeout, 3_000_000_000);
 }
 
+#[test]
+fn the_exporter_type_sets_its_transport() {
+    let o = short();
+    let oc = |text: &str| {
+        let imp = import_otelcol("small.yaml", text, &o).unwrap();
+        load_and_run(&imp).otelcol.unwrap()
+    };
+    let http = oc(SMALL);
+    assert!(!http.grpc_channel && http.marshal_pool.is_none());
+    let grpc = oc(&renamed("otlphttp", "otlp"));
+    assert!(grpc.grpc_channel, "the otlp exporter's gRPC channel");
+    assert!(grpc.marshal_pool.is_some(), "its codec's pooled buffers");
+}
+
 fn err_of(text: &str, o: &Options) -> ImportError {
     import_otelcol("cfg.yaml", text, o).expect_err("should fail")
 }
