@@ -341,10 +341,7 @@ impl GoHeap {
             // Growth reuses lazily freed pages first: they are still resident.
             let grow = self.heap - self.retained;
             self.lazy_freed -= grow.min(self.lazy_freed);
-            self.retained = self.heap;
-            self.metadata = self
-                .metadata
-                .max((self.retained as f64 * self.cfg.metadata_ratio) as u64);
+            self.retain_heap();
             grew = true;
         }
         if self.heap >= self.goal {
@@ -387,8 +384,17 @@ impl GoHeap {
     fn alloc_quiet(&mut self, kept: u64) {
         self.live += kept;
         self.heap += kept;
-        self.retained = self.retained.max(self.heap);
-        self.metadata = (self.retained as f64 * self.cfg.metadata_ratio) as u64;
+        if self.heap > self.retained {
+            self.retain_heap();
+        }
+    }
+
+    /// The heap grew into new pages: they are retained, with their runtime metadata.
+    fn retain_heap(&mut self) {
+        self.retained = self.heap;
+        self.metadata = self
+            .metadata
+            .max((self.retained as f64 * self.cfg.metadata_ratio) as u64);
     }
 
     /// Puts a live buffer of `bytes` back into a `sync.Pool` (it stays live, and is

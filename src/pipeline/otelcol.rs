@@ -371,9 +371,9 @@ pub struct OtelCol {
     pub disk_bytes: u64,
     rng_retry: Pcg64,
     /// Buffers in the exporter codec's `sync.Pool`s (when `marshal_pool`).
-    pub pool: Vec<PooledBuf>,
+    pool: Vec<PooledBuf>,
     /// Exports so far: the P each marshals on, round robin.
-    pub pool_turn: u32,
+    pool_turn: u32,
     /// The otlp exporter's gRPC channel (when `grpc_channel`).
     pub channel: GrpcChannel,
 }
@@ -755,11 +755,7 @@ impl Simulation {
         let k = o.consumers[c as usize].expect("busy consumer");
         let timeout = o.cfg.timeout;
         let epoch = o.epoch;
-        let pooled = o.cfg.marshal_pool.is_some();
-        if !pooled {
-            self.oc_alloc(0, k.req.wire);
-        }
-        if oc!(self).cfg.grpc_channel {
+        if o.cfg.grpc_channel {
             let st = self.storage.as_ref().expect("an otelcol has a storage");
             let o = self.otelcol.as_mut().expect("the scenario has an otelcol");
             let rng = &mut o.rng_retry;
@@ -778,10 +774,12 @@ impl Simulation {
                 return;
             }
         }
-        if pooled {
-            // grpc-go marshals in SendMsg, once the stream exists (not when the channel is
-            // in TRANSIENT_FAILURE).
+        // grpc-go marshals in SendMsg, once the stream exists (not when the channel is in
+        // TRANSIENT_FAILURE); otlphttp marshals into a buffer of its own, garbage at once.
+        if oc!(self).cfg.marshal_pool.is_some() {
             self.oc_marshal_pooled(k.req.wire);
+        } else {
+            self.oc_alloc(0, k.req.wire);
         }
         let st = self.storage.as_mut().expect("an otelcol has a storage");
         let r = if timeout > 0 {
