@@ -128,9 +128,11 @@ RUNS = {
                                      schedule="up:10s,hang"),
     # Healthy runs (2026-12-07, with rtcsv's allocation and GC-mark CPU columns): what the
     # marked heap, the goal and the GC count are at a steady rate, to measure the allocation
-    # during a concurrent mark. Not used by the tests yet.
+    # during a concurrent mark; and v0.119.0's, whose gRPC codec allocates more a request.
     "v165_healthy_r2000": run(release="0.165.0", rate=2000, duration=45, schedule="up"),
     "v165_healthy_r8000": run(release="0.165.0", rate=8000, duration=45, schedule="up"),
+    "v119_healthy_r2000": run(release="0.119.0", rate=2000, duration=45, schedule="up"),
+    "v119_healthy_r8000": run(release="0.119.0", rate=8000, duration=45, schedule="up"),
     # -- v0.119.0: a dequeued request leaves the queue's count; limiter before v0.121 -------
     "v119_hang_r2000_q100": run(release="0.119.0", rate=2000, duration=120,
                                 schedule="up:10s,hang"),

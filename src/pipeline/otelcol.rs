@@ -775,11 +775,14 @@ impl Simulation {
             }
         }
         // grpc-go marshals in SendMsg, once the stream exists (not when the channel is in
-        // TRANSIENT_FAILURE); otlphttp marshals into a buffer of its own, garbage at once.
+        // TRANSIENT_FAILURE); otlphttp marshals into a buffer of its own, garbage at once;
+        // older gRPC codecs encode into fresh slices too (`marshal_copies`).
         if oc!(self).cfg.marshal_pool.is_some() {
             self.oc_marshal_pooled(k.req.wire);
-        } else {
-            self.oc_alloc(0, k.req.wire);
+        }
+        let copies = oc!(self).cfg.marshal_copies;
+        if copies > 0 {
+            self.oc_alloc(0, copies * k.req.wire);
         }
         let st = self.storage.as_mut().expect("an otelcol has a storage");
         let r = if timeout > 0 {

@@ -665,3 +665,34 @@ fn gogc_accepts_off_and_percentages_and_names_the_field_otherwise() {
         assert!(e.line.is_some(), "{set}: {e}");
     }
 }
+
+/// Before v0.139 the otlp exporter's gRPC codec encodes each request twice into fresh slices
+/// besides its pooled buffer (protobuf-go's legacy path for pdata's gogo messages: `proto.Size`
+/// marshals to measure); pdata's own codec from v0.139 encodes into the pooled buffer only, and
+/// otlphttp encodes once. More garbage a request, more collections at the same load.
+#[test]
+fn the_grpc_codec_before_v0_139_encodes_each_request_twice_more() {
+    let gcs = |version: &str, protocol: &str| {
+        let r = run(
+            OC,
+            &[
+                &format!("otelcol.version=\"{version}\""),
+                &format!("otelcol.exporter.protocol=\"{protocol}\""),
+                "storage.outages=[]",
+            ],
+        );
+        (r.counters.gc_cycles, r.counters.exported)
+    };
+    let (old, old_exported) = gcs("0.138.0", "grpc");
+    let (new, new_exported) = gcs("0.139.0", "grpc");
+    let (http, _) = gcs("0.139.0", "http");
+    assert!(old * 2 > new * 3, "v0.138 {old} GCs, v0.139 {new}");
+    assert!(
+        new < http && http < old,
+        "grpc {new}, http {http}, old grpc {old}"
+    );
+    assert_eq!(
+        old_exported, new_exported,
+        "garbage moves memory, not spans"
+    );
+}

@@ -153,27 +153,22 @@ fn mape_until(c: &Comparison, t_end: f64) -> f64 {
     e.iter().sum::<f64>() / e.len() as f64
 }
 
-/// Runs through a recovery (the backend back at `recovery` s): held to their peak, their
-/// time to queue-full and their curve until the recovery, and those marked `whole` to their
-/// whole curve too (the others: validation/README.md says why not).
-fn check_recovery(
-    results: &[(Comparison, Option<f64>, Option<f64>)],
-    recovery: &[(&str, f64, bool)],
-) {
+/// Runs through a recovery (the backend back at `recovery` s): held to their whole curve,
+/// their curve until the recovery, their peak and their time to queue-full.
+fn check_recovery(results: &[(Comparison, Option<f64>, Option<f64>)], recovery: &[(&str, f64)]) {
     let mut failed = vec![];
     for (c, qm, qs) in results {
-        let Some(&(_, t, whole)) = recovery.iter().find(|(n, _, _)| *n == c.file) else {
+        let Some(&(_, t)) = recovery.iter().find(|(n, _)| *n == c.file) else {
             continue;
         };
         let until = mape_until(c, t);
         eprintln!(
-            "{}: until the recovery MAPE {:.2}%; whole curve {:.2}%{}",
+            "{}: until the recovery MAPE {:.2}%; whole curve {:.2}%",
             c.file,
             until * 100.0,
             c.mape * 100.0,
-            if whole { "" } else { " (not held)" }
         );
-        if whole && c.mape > 0.10 {
+        if c.mape > 0.10 {
             failed.push(format!("{}: whole-curve MAPE {:.3}", c.file, c.mape));
         }
         if until > 0.10 {
@@ -197,10 +192,10 @@ fn check_recovery(
 /// Splits the comparisons into those through a recovery and the rest.
 fn split(
     all: &[(Comparison, Option<f64>, Option<f64>)],
-    recovery: &[(&str, f64, bool)],
+    recovery: &[(&str, f64)],
 ) -> Vec<(Comparison, Option<f64>, Option<f64>)> {
     all.iter()
-        .filter(|(c, _, _)| !recovery.iter().any(|(n, _, _)| *n == c.file))
+        .filter(|(c, _, _)| !recovery.iter().any(|(n, _)| *n == c.file))
         .cloned()
         .collect()
 }
@@ -227,14 +222,14 @@ fn otelcol_v0_119_calibrate_on_one_predict_the_others() {
     check(&split(&results, V119_RECOVERY));
 }
 
-/// The runs through a recovery, when the backend came back (s from the load's start), and
-/// whether the whole curve is held.
-const V165_RECOVERY: &[(&str, f64, bool)] = &[
-    ("v165_hang_recover_r4000_q100", 60.0, true),
-    ("v165_refuse_recover_r4000_q100_gogc50", 50.0, true),
+/// The runs through a recovery, when the backend came back (s from the load's start).
+const V165_RECOVERY: &[(&str, f64)] = &[
+    ("v165_hang_recover_r4000_q100", 60.0),
+    ("v165_refuse_recover_r4000_q100_gogc50", 50.0),
 ];
-// v0.119's RSS falls ~5 s sooner after the drain than the model's (validation/README.md).
-const V119_RECOVERY: &[(&str, f64, bool)] = &[("v119_hang_recover_r4000_q100", 60.0, false)];
+// v0.119's recovery is held since its gRPC codec's two fresh encodings a request are modelled
+// (`marshal_copies`): 14.2% -> 8.0% over the whole curve.
+const V119_RECOVERY: &[(&str, f64)] = &[("v119_hang_recover_r4000_q100", 60.0)];
 
 // Generated with `python3 validation/record_otelcol.py --sets NAME` (the first is trained on).
 const V165: &[Rec] = &[
@@ -398,6 +393,26 @@ const V119: &[Rec] = &[
             "storage.outages=[{start=\"0s\", duration=\"0.9s\", mode=\"refuse\"}, {start=\"10s\", duration=\"1h\", mode=\"hang\"}]",
             "otelcol.processors=[\"memory_limiter\", \"batch\"]",
             "otelcol.memory_limiter={check_interval=\"1s\", limit_mib=250, spike_limit_mib=50}",
+        ],
+    },
+    Rec {
+        name: "v119_healthy_r2000",
+        sets: &[
+            "scenario.duration=45s",
+            "workload.rate=230.68/s",
+            "otelcol.exporter.sending_queue.queue_size=100",
+            "otelcol.memory.gogc=100",
+            "storage.outages=[{start=\"0s\", duration=\"0.9s\", mode=\"refuse\"}]",
+        ],
+    },
+    Rec {
+        name: "v119_healthy_r8000",
+        sets: &[
+            "scenario.duration=45s",
+            "workload.rate=922.72/s",
+            "otelcol.exporter.sending_queue.queue_size=100",
+            "otelcol.memory.gogc=100",
+            "storage.outages=[{start=\"0s\", duration=\"0.9s\", mode=\"refuse\"}]",
         ],
     },
 ];
