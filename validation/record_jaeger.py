@@ -2,7 +2,7 @@
 """Record the real Jaeger collectors under Elasticsearch outages.
 
     python3 validation/record_jaeger.py NAME [NAME ...]   # some runs
-    python3 validation/record_jaeger.py --all             # every run (~35 minutes)
+    python3 validation/record_jaeger.py --all             # every run (~35 minutes, on a quiet machine)
     python3 validation/record_jaeger.py --list
 
 For each run: starts essink (the Elasticsearch stand-in, with the run's mode schedule), the
@@ -67,12 +67,19 @@ RUNS = {
     "v2_q200_r2600_refuse": dict(kind="v2", rate=2600, queue=200, schedule="up:10s,refuse", dur=60),
     "v2_q200_r2600_hang_recover": dict(kind="v2", rate=2600, queue=200, schedule="up:10s,hang:30s,up",
                                        dur=70),
+    "v2_q200_r2600_refuse_recover": dict(kind="v2", rate=2600, queue=200,
+                                         schedule="up:10s,refuse:30s,up", dur=70),
 }
+# A refused ES's return is seen by the bulk worker's next 5 s health-check tick, whose phase is
+# random (olivere's jittered retry chain before it): the same run again, four more times.
+for _k in range(2, 6):
+    RUNS[f"v1_qs50k_r2600_refuse_recover_rep{_k}"] = dict(RUNS["v1_qs50k_r2600_refuse_recover"])
 
 V1_METRICS = {
     "go_memstats_heap_alloc_bytes", "go_memstats_next_gc_bytes", "go_gc_duration_seconds_count",
     "go_memstats_heap_released_bytes", "go_memstats_heap_sys_bytes", "go_memstats_heap_inuse_bytes",
-    "go_memstats_sys_bytes", "process_resident_memory_bytes",
+    "go_memstats_sys_bytes", "process_resident_memory_bytes", "go_memstats_alloc_bytes_total",
+    "process_cpu_seconds_total",
     "jaeger_collector_queue_length", "jaeger_collector_queue_capacity",
     "jaeger_collector_spans_dropped_total", "jaeger_collector_spans_received_total",
     "jaeger_collector_spans_saved_by_svc_total", "jaeger_collector_spans_bytes",
@@ -87,6 +94,9 @@ V2_METRICS = {
     "otelcol_receiver_accepted_spans_total", "otelcol_receiver_refused_spans_total",
     "otelcol_receiver_failed_spans_total", "jaeger_storage_bulk_index_attempts_total",
     "jaeger_storage_bulk_index_errors_total", "jaeger_storage_bulk_index_inserts_total",
+    # Cumulative allocation and CPU (the collector's process scraper): the garbage a span
+    # makes on each path, healthy, hung and draining (since 2026-12-08).
+    "otelcol_process_runtime_total_alloc_bytes_total", "otelcol_process_cpu_seconds_total",
 }
 LINE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)")
 

@@ -79,8 +79,8 @@ def overrides(name, cfg):
         if "GOMEMLIMIT" in env:
             s.append(f"collector.memory.gomemlimit={env['GOMEMLIMIT']}")
     else:
-        # v2: a refused ES blocks the bulk processor's Add as a hung one does (jaeger-v2.toml).
-        outs = [o.replace('mode="refuse"', 'mode="hang"') for o in outs]
+        # v2: a refused or hung ES blocks the bulk processor's Add; the consumer holds its batch
+        # and it is sent again until ES takes it (jaeger-v2.toml, retry_on_failure).
         s.append("storage.outages=[" + ", ".join(outs) + "]")
         s.append(f"otelcol.exporter.sending_queue.queue_size={cfg['queue']}")
     return s
