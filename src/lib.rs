@@ -31,6 +31,7 @@ pub mod outdir;
 pub mod output;
 pub mod pipeline;
 pub mod plot;
+pub mod policy;
 pub mod recommend;
 pub mod scenario;
 pub mod sim;

@@ -30,6 +30,7 @@ use super::storage::Outcome;
 use super::{Event, Simulation};
 use crate::memory::{ChunkCost, GoHeap, SpanBytes};
 use crate::metrics::{Counters, DropReason};
+use crate::policy::backoff;
 use crate::scenario::raw::StorageKind;
 use crate::scenario::{Bulk, JaegerCollector, Storage};
 use crate::sim::{Nanos, Stream, Streams};
@@ -710,8 +711,16 @@ impl Simulation {
                 bw.retry += 1;
                 let jitter: f64 = col!(self).rng_backoff.gen_range(1.0..2.0);
                 let bw = &mut col!(self).bulk[w];
-                let wait = jitter * initial as f64 * 2f64.powi(bw.retry.min(60) as i32);
-                if wait >= max as f64 {
+                if let Some(wait) = backoff::olivere_bulk(bw.retry, jitter, initial, max) {
+                    bw.state = BulkState::Backoff;
+                    self.q.schedule_in(
+                        wait,
+                        Event::BackoffDone {
+                            epoch,
+                            worker: w as u32,
+                        },
+                    );
+                } else {
                     // RetryNotify gives up: the requests stay buffered; a net error makes the
                     // worker wait for an active connection.
                     bw.state = BulkState::WaitConn;
@@ -719,15 +728,6 @@ impl Simulation {
                     self.q.schedule_in(
                         reconnect,
                         Event::ConnCheck {
-                            epoch,
-                            worker: w as u32,
-                        },
-                    );
-                } else {
-                    bw.state = BulkState::Backoff;
-                    self.q.schedule_in(
-                        wait as Nanos,
-                        Event::BackoffDone {
                             epoch,
                             worker: w as u32,
                         },

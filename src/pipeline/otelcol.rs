@@ -42,6 +42,7 @@ use super::storage::Outcome;
 use super::{Event, Simulation};
 use crate::memory::GoHeap;
 use crate::metrics::{Counters, DropReason};
+use crate::policy::backoff;
 use crate::scenario::otelcol::OtelCollector;
 use crate::scenario::raw::QueueSizer;
 use crate::sim::{Nanos, Stream, Streams};
@@ -99,39 +100,6 @@ struct Consumer {
     outcome: Outcome,
 }
 
-/// One exporter back-off step (cenkalti/backoff `ExponentialBackOff.NextBackOff` as
-/// exporterhelper's retry sender uses it): the wait before the next attempt, or None when
-/// that wait would end past `max_elapsed` after the first attempt (from v0.122; before,
-/// when the time since the first attempt is already past it). 0: never give up.
-/// `interval` is the current nominal interval; it grows by `multiplier` up to `max`.
-/// `u` is a uniform draw in [0, 1).
-pub fn next_backoff(
-    interval: &mut f64,
-    elapsed: Nanos,
-    cfg: &crate::scenario::otelcol::RetryOnFailure,
-    u: f64,
-) -> Option<Nanos> {
-    let r = cfg.randomization_factor;
-    let wait = *interval * (1.0 - r + 2.0 * r * u);
-    *interval = (*interval * cfg.multiplier).min(cfg.max_interval as f64);
-    let wait = wait.round() as Nanos;
-    let over = if cfg.give_up_early {
-        elapsed.saturating_add(wait) > cfg.max_elapsed_time
-    } else {
-        elapsed > cfg.max_elapsed_time
-    };
-    if cfg.max_elapsed_time > 0 && over {
-        return None;
-    }
-    Some(wait)
-}
-
-/// grpc-go's `backoff.DefaultConfig`: base delay, multiplier, jitter, max delay [ns].
-const GRPC_BASE: f64 = 1e9;
-const GRPC_MULT: f64 = 1.6;
-const GRPC_JITTER: f64 = 0.2;
-const GRPC_MAX: f64 = 120e9;
-
 /// One gRPC client channel to the backend (one address, pick_first).
 #[derive(Clone, Copy, Debug)]
 pub struct GrpcChannel {
@@ -152,21 +120,6 @@ impl Default for GrpcChannel {
     }
 }
 
-/// `Exponential.Backoff(retries)` (grpc-go internal/backoff): `u` uniform in [0, 1).
-pub fn grpc_backoff(retries: u32, u: f64) -> Nanos {
-    let mut b = GRPC_BASE;
-    if retries == 0 {
-        return b as Nanos;
-    }
-    let mut r = retries;
-    while b < GRPC_MAX && r > 0 {
-        b *= GRPC_MULT;
-        r -= 1;
-    }
-    b = b.min(GRPC_MAX);
-    (b * (1.0 + GRPC_JITTER * (u * 2.0 - 1.0))).max(0.0) as Nanos
-}
-
 impl GrpcChannel {
     /// Is the channel ready for an RPC at `now`? Plays the dials due by `now` against
     /// `refused(t)` (the backend refusing connections at t). An RPC at a refusing backend
@@ -183,14 +136,14 @@ impl GrpcChannel {
             }
             self.ready = false;
             self.idx = 0;
-            self.next_dial = now + grpc_backoff(0, draw());
+            self.next_dial = now + backoff::grpc(0, draw());
             return false;
         }
         while self.next_dial <= now {
             if refused(self.next_dial) {
                 // The first wait was drawn at the failure; this dial failed: wait idx+1.
                 self.idx += 1;
-                self.next_dial += grpc_backoff(self.idx, draw());
+                self.next_dial += backoff::grpc(self.idx, draw());
             } else {
                 self.ready = true;
                 self.idx = 0;
@@ -818,7 +771,7 @@ impl Simulation {
                 }
                 let u = o.rng_retry.r#gen::<f64>();
                 let k = o.consumers[c as usize].as_mut().expect("busy consumer");
-                match next_backoff(&mut k.interval, now - k.started, &retry, u) {
+                match backoff::exporterhelper(&mut k.interval, now - k.started, &retry, u) {
                     Some(wait) => {
                         let epoch = o.epoch;
                         self.q
@@ -946,19 +899,6 @@ impl Simulation {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn grpc_backoff_is_grpc_gos_default_config() {
-        const S: Nanos = 1_000_000_000;
-        // u = 0.5: no jitter. 1 s, 1.6 s, 2.56 s ... capped at 120 s.
-        assert_eq!(grpc_backoff(0, 0.5), S);
-        assert_eq!(grpc_backoff(1, 0.5), 1_600_000_000);
-        assert_eq!(grpc_backoff(2, 0.5), 2_560_000_000);
-        assert_eq!(grpc_backoff(20, 0.5), 120 * S);
-        // Jitter ±20%; retries 0 has none (Backoff returns BaseDelay as is).
-        assert_eq!(grpc_backoff(1, 0.0), 1_280_000_000);
-        assert_eq!(grpc_backoff(0, 0.0), S);
-    }
 
     #[test]
     fn grpc_channel_keeps_failing_after_a_refusing_backend_is_back() {

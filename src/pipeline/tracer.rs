@@ -33,7 +33,8 @@ use super::agent::Reply;
 use super::{Event, Simulation};
 use crate::memory::NativeHeap;
 use crate::metrics::{DropReason, TracerStats};
-use crate::scenario::tracer::{RetryPolicy, Tracer, TracerModel};
+use crate::policy::backoff;
+use crate::scenario::tracer::{Tracer, TracerModel};
 use crate::sim::{Nanos, Slab, Stream, Streams};
 use rand::Rng;
 use rand_pcg::Pcg64;
@@ -316,26 +317,6 @@ pub fn bsp_enqueue(
     } else {
         Some(span)
     }
-}
-
-/// When an export that started at `started` and failed at `now` after `retries` retries is
-/// tried again, or None when it is given up: out of retries, past the policy's elapsed-time
-/// cap, or past the export's deadline. `u` is a uniform draw for the jitter.
-pub fn next_retry(
-    p: &RetryPolicy,
-    deadline: Option<Nanos>,
-    started: Nanos,
-    now: Nanos,
-    retries: u32,
-    u: f64,
-) -> Option<Nanos> {
-    if !p.enabled || retries >= p.max_retries {
-        return None;
-    }
-    let at = now.saturating_add(p.delay(retries + 1, u));
-    let in_time = p.max_elapsed.is_none_or(|m| at - started < m)
-        && deadline.is_none_or(|d| at < started.saturating_add(d));
-    in_time.then_some(at)
 }
 
 macro_rules! tr {
@@ -656,7 +637,8 @@ impl Simulation {
                 };
                 let (started, retries) = (e.started, e.retries);
                 let u = t.rng_retry.r#gen::<f64>();
-                let retry_at = next_retry(&o.retry, o.export_deadline, started, now, retries, u);
+                let retry_at =
+                    backoff::sdk_retry(&o.retry, o.export_deadline, started, now, retries, u);
                 if let Some(at) = retry_at {
                     let epoch = t.epoch;
                     t.exports.get_mut(slot).expect("live export").retries = retries + 1;

@@ -125,31 +125,6 @@ pub struct Restart {
     pub startup: Nanos,
 }
 
-impl Restart {
-    /// Kubernetes crash-loop back-off for a process killed at `now` that started at
-    /// `last_start`: the time until it is up again, or None without restarts. `consecutive`
-    /// counts crashes in a row (reset after `backoff_reset` of running).
-    pub fn next_start(
-        &self,
-        consecutive: &mut u32,
-        last_start: Nanos,
-        now: Nanos,
-    ) -> Option<Nanos> {
-        if !self.enabled {
-            return None;
-        }
-        if now.saturating_sub(last_start) >= self.backoff_reset {
-            *consecutive = 0;
-        }
-        let delay = self
-            .backoff_initial
-            .saturating_mul(1u64 << (*consecutive).min(40))
-            .min(self.backoff_max);
-        *consecutive += 1;
-        Some(delay.saturating_add(self.startup))
-    }
-}
-
 #[derive(Clone, Copy, Debug)]
 pub struct Outage {
     pub start: Nanos,

@@ -67,28 +67,6 @@ pub struct RetryPolicy {
     pub max_elapsed: Option<Nanos>,
 }
 
-impl RetryPolicy {
-    /// The nominal (jitter-free) delay before retry number `retry` (1-based).
-    pub fn nominal(&self, retry: u32) -> f64 {
-        let d = self.initial as f64
-            * self
-                .multiplier
-                .powi(retry.saturating_sub(1).min(200) as i32);
-        d.min(self.max as f64)
-    }
-
-    /// The delay before retry `retry` with jitter, `u` uniform in [0, 1).
-    pub fn delay(&self, retry: u32, u: f64) -> Nanos {
-        let d = self.nominal(retry);
-        let j = match self.jitter {
-            Jitter::Proportional(f) => d * (1.0 - f + 2.0 * f * u),
-            Jitter::Additive(a) => d + a as f64 * u,
-            Jitter::Full => d * u,
-        };
-        j.max(0.0) as Nanos
-    }
-}
-
 #[derive(Clone, Debug)]
 pub struct OtelSdk {
     pub language: SdkLanguage,

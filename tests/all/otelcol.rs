@@ -5,7 +5,8 @@ use crate::common::{dropped, run, scenario};
 use tracesim::memory::{GoHeap, GoRuntimeConfig, GoVersion, Gogc};
 use tracesim::metrics::{DropReason, RunResult, Sample};
 use tracesim::pipeline::Simulation;
-use tracesim::pipeline::otelcol::{Check, Limiter, next_backoff};
+use tracesim::pipeline::otelcol::{Check, Limiter};
+use tracesim::policy::backoff;
 use tracesim::scenario::otelcol::{MemoryLimiter, RetryOnFailure};
 
 /// 1,000 spans/s in requests of 10 spans of 500 B into a collector with the defaults of
@@ -67,7 +68,7 @@ fn exporter_backoff_nominal_delays_jitter_and_give_up() {
     let mut iv = cfg.initial_interval as f64;
     let mut elapsed = 0;
     let mut waits = vec![];
-    while let Some(w) = next_backoff(&mut iv, elapsed, &cfg, 0.5) {
+    while let Some(w) = backoff::exporterhelper(&mut iv, elapsed, &cfg, 0.5) {
         waits.push(w as f64 / 1e9);
         elapsed += w;
     }
@@ -77,20 +78,23 @@ fn exporter_backoff_nominal_delays_jitter_and_give_up() {
     assert!(waits.iter().sum::<f64>() <= 300.0);
     // Jitter: uniform in [0.5, 1.5] x nominal.
     let mut iv = cfg.initial_interval as f64;
-    assert_eq!(next_backoff(&mut iv, 0, &cfg, 0.0), Some(2_500_000_000));
+    assert_eq!(
+        backoff::exporterhelper(&mut iv, 0, &cfg, 0.0),
+        Some(2_500_000_000)
+    );
     let mut iv = cfg.initial_interval as f64;
-    let hi = next_backoff(&mut iv, 0, &cfg, 0.999_999).unwrap();
+    let hi = backoff::exporterhelper(&mut iv, 0, &cfg, 0.999_999).unwrap();
     assert!(hi < 7_500_000_000 && hi > 7_499_000_000);
     // Give up when the wait would end past max_elapsed_time; 0 retries forever.
     let mut iv = 30.0 * S as f64;
-    assert_eq!(next_backoff(&mut iv, 280 * S, &cfg, 0.5), None);
+    assert_eq!(backoff::exporterhelper(&mut iv, 280 * S, &cfg, 0.5), None);
     let forever = RetryOnFailure {
         max_elapsed_time: 0,
         ..cfg
     };
     let mut iv = 30.0 * S as f64;
     assert_eq!(
-        next_backoff(&mut iv, 100_000 * S, &forever, 0.5),
+        backoff::exporterhelper(&mut iv, 100_000 * S, &forever, 0.5),
         Some(30 * S)
     );
 }

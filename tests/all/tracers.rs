@@ -5,7 +5,8 @@ use crate::common::*;
 use crate::conservation::check;
 use std::collections::VecDeque;
 use tracesim::metrics::{DropReason, RunResult, Sample};
-use tracesim::pipeline::tracer::{DdWorker, bsp_enqueue, next_retry, span_limit_admits};
+use tracesim::pipeline::tracer::{DdWorker, bsp_enqueue, span_limit_admits};
+use tracesim::policy::backoff;
 use tracesim::scenario::raw::SdkLanguage;
 use tracesim::scenario::tracer::{RetryPolicy, default_retry};
 
@@ -116,11 +117,14 @@ fn rust_otlp_retries_three_times_within_the_exporter_timeout() {
     assert!(p.delay(1, 0.999) < 200 * MS && p.delay(1, 0.999) > 199 * MS);
     // Refused at t = 1 ms after the start: the first retry 100 ms later.
     let deadline = Some(10 * S);
-    assert_eq!(next_retry(&p, deadline, 0, MS, 0, 0.0), Some(101 * MS));
+    assert_eq!(
+        backoff::sdk_retry(&p, deadline, 0, MS, 0, 0.0),
+        Some(101 * MS)
+    );
     // After three retries it gives up.
-    assert_eq!(next_retry(&p, deadline, 0, 2 * S, 3, 0.0), None);
+    assert_eq!(backoff::sdk_retry(&p, deadline, 0, 2 * S, 3, 0.0), None);
     // A hung attempt that used the whole 10 s timeout leaves no time to retry.
-    assert_eq!(next_retry(&p, deadline, 0, 10 * S, 0, 0.0), None);
+    assert_eq!(backoff::sdk_retry(&p, deadline, 0, 10 * S, 0, 0.0), None);
 }
 
 #[test]
@@ -136,12 +140,15 @@ fn go_otlp_backoff_is_bounded_by_jitter_elapsed_time_and_deadline() {
         assert!((lo - 0.5 * w).abs() < 1e-6 && (hi - 1.5 * w).abs() < 1e-6);
     }
     // MaxElapsedTime 1 min: a retry landing at 61 s after the start is not made.
-    assert_eq!(next_retry(&p, None, 0, 50 * S, 2, 1.0), None); // 50 + 16.875
-    assert!(next_retry(&p, None, 0, 40 * S, 2, 0.0).is_some()); // 40 + 5.625
+    assert_eq!(backoff::sdk_retry(&p, None, 0, 50 * S, 2, 1.0), None); // 50 + 16.875
+    assert!(backoff::sdk_retry(&p, None, 0, 40 * S, 2, 0.0).is_some()); // 40 + 5.625
     // The BSP's 30 s export deadline cuts earlier.
-    assert_eq!(next_retry(&p, Some(30 * S), 0, 27 * S, 1, 0.0), None); // 27 + 3.75
     assert_eq!(
-        next_retry(&p, Some(30 * S), 0, 25 * S, 1, 0.0),
+        backoff::sdk_retry(&p, Some(30 * S), 0, 27 * S, 1, 0.0),
+        None
+    ); // 27 + 3.75
+    assert_eq!(
+        backoff::sdk_retry(&p, Some(30 * S), 0, 25 * S, 1, 0.0),
         Some(28_750 * MS)
     );
     // Disabled: never.
@@ -149,7 +156,7 @@ fn go_otlp_backoff_is_bounded_by_jitter_elapsed_time_and_deadline() {
         enabled: false,
         ..p.clone()
     };
-    assert_eq!(next_retry(&off, None, 0, 0, 0, 0.5), None);
+    assert_eq!(backoff::sdk_retry(&off, None, 0, 0, 0, 0.5), None);
 }
 
 #[test]
