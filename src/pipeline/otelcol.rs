@@ -42,6 +42,7 @@ use super::storage::Outcome;
 use super::{Event, Simulation};
 use crate::memory::GoHeap;
 use crate::metrics::{Counters, DropReason};
+use crate::policy::admission::{self, Admit};
 use crate::policy::backoff;
 use crate::scenario::otelcol::OtelCollector;
 use crate::scenario::raw::QueueSizer;
@@ -373,11 +374,7 @@ impl OtelCol {
     }
 
     fn size_of(&self, r: &Req) -> u64 {
-        match self.cfg.queue.sizer {
-            QueueSizer::Requests => 1,
-            QueueSizer::Items => r.spans,
-            QueueSizer::Bytes => r.wire,
-        }
+        admission::queue_size(self.cfg.queue.sizer, r.spans, r.wire)
     }
 
     /// The request built from spans of these wire sizes.
@@ -573,24 +570,26 @@ impl Simulation {
         }
         let size = o.size_of(&req);
         let cap = o.cfg.queue.capacity;
-        if size > cap {
-            return Err(DropReason::PayloadTooLarge);
-        }
-        if o.used + size > cap {
-            if o.cfg.queue.block_on_overflow {
+        match admission::sending_queue(size, o.used, cap, o.cfg.queue.block_on_overflow) {
+            Admit::Enqueue => {
+                self.oc_enqueue(req, size);
+                self.oc_dispatch();
+                Ok(())
+            }
+            Admit::Block => {
                 o.blocked.push_back(req);
                 o.blocked_spans += req.spans;
-                return Ok(());
+                Ok(())
             }
-            if self.counters.first_queue_full.is_none() {
-                self.counters.first_queue_full = Some(now);
-                self.event("queue_full", format!("sending queue full at {cap}"));
+            Admit::Refuse(DropReason::QueueFull) => {
+                if self.counters.first_queue_full.is_none() {
+                    self.counters.first_queue_full = Some(now);
+                    self.event("queue_full", format!("sending queue full at {cap}"));
+                }
+                Err(DropReason::QueueFull)
             }
-            return Err(DropReason::QueueFull);
+            Admit::Refuse(reason) => Err(reason),
         }
-        self.oc_enqueue(req, size);
-        self.oc_dispatch();
-        Ok(())
     }
 
     fn oc_enqueue(&mut self, req: Req, size: u64) {

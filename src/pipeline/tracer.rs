@@ -33,7 +33,7 @@ use super::agent::Reply;
 use super::{Event, Simulation};
 use crate::memory::NativeHeap;
 use crate::metrics::{DropReason, TracerStats};
-use crate::policy::backoff;
+use crate::policy::{admission, backoff};
 use crate::scenario::tracer::{Tracer, TracerModel};
 use crate::sim::{Nanos, Slab, Stream, Streams};
 use rand::Rng;
@@ -298,27 +298,6 @@ pub fn span_limit_admits(
     keep
 }
 
-/// BatchSpanProcessor `OnEnd`: queues `span` in a queue of capacity `cap`. When full, Go,
-/// Rust and Java drop the new span; Python's deque drops the oldest. Returns the dropped span.
-pub fn bsp_enqueue(
-    queue: &mut VecDeque<u32>,
-    cap: u64,
-    drop_oldest: bool,
-    span: u32,
-) -> Option<u32> {
-    if (queue.len() as u64) < cap {
-        queue.push_back(span);
-        return None;
-    }
-    if drop_oldest && cap > 0 {
-        let old = queue.pop_front();
-        queue.push_back(span);
-        old
-    } else {
-        Some(span)
-    }
-}
-
 macro_rules! tr {
     ($s:ident) => {
         $s.tracer.as_mut().expect("the scenario has a tracer")
@@ -469,7 +448,8 @@ impl Simulation {
                 let mut dropped = 0u64;
                 for &wire in r.wires.iter() {
                     t.waiting_wire += wire as u64;
-                    if let Some(old) = bsp_enqueue(&mut t.queue, cap, drop_oldest, wire) {
+                    if let Some(old) = admission::bsp_enqueue(&mut t.queue, cap, drop_oldest, wire)
+                    {
                         dropped += 1;
                         t.heap.free(t.cfg.memory.span_bytes(old));
                         t.waiting_wire -= old as u64;

@@ -3,9 +3,8 @@
 
 use crate::common::*;
 use crate::conservation::check;
-use std::collections::VecDeque;
 use tracesim::metrics::{DropReason, RunResult, Sample};
-use tracesim::pipeline::tracer::{DdWorker, bsp_enqueue, span_limit_admits};
+use tracesim::pipeline::tracer::{DdWorker, span_limit_admits};
 use tracesim::policy::backoff;
 use tracesim::scenario::raw::SdkLanguage;
 use tracesim::scenario::tracer::{RetryPolicy, default_retry};
@@ -44,23 +43,6 @@ fn span_limit_admits_up_to_the_count_and_the_bytes() {
         span_limit_admits(Some(3), Some(10_000), 1, 0, [10, 10, 10].into_iter()),
         2
     );
-}
-
-#[test]
-fn bsp_drops_the_newest_or_the_oldest_when_full() {
-    let mut q = VecDeque::new();
-    assert_eq!(bsp_enqueue(&mut q, 2, false, 1), None);
-    assert_eq!(bsp_enqueue(&mut q, 2, false, 2), None);
-    // Go, Rust, Java: the new span is dropped, the queue is unchanged.
-    assert_eq!(bsp_enqueue(&mut q, 2, false, 3), Some(3));
-    assert_eq!(q, [1, 2]);
-    // Python's deque(maxlen): the oldest goes, the new one is queued.
-    assert_eq!(bsp_enqueue(&mut q, 2, true, 3), Some(1));
-    assert_eq!(q, [2, 3]);
-    // A zero-capacity queue drops everything, whatever the policy.
-    let mut z = VecDeque::new();
-    assert_eq!(bsp_enqueue(&mut z, 0, true, 7), Some(7));
-    assert!(z.is_empty());
 }
 
 #[test]
