@@ -175,8 +175,9 @@ fn marshal_tiers(v: OtelVersion) -> Vec<u64> {
 ///   `codecV2.Marshal`) calls `proto.Size`, which for such a message marshals to measure it
 ///   ("This is not efficient, but we don't have any choice", `proto/size.go`), then
 ///   `MarshalAppend` into the pooled buffer, which marshals again and copies.
-///   Measured: 4.2-4.3 kB allocated per span in v0.119's runs against 3.0 kB in v0.165's
-///   (validation/harness/otelcol/README.md).
+///   Measured: 7.0 and 6.3 kB allocated per span by v0.119.0 healthy at 2,000 and 8,000
+///   spans/s, against 4.2 and 4.8 kB by v0.165.0 (`heap_allocs_bytes` in
+///   validation/recordings/otelcol/v1{19,65}_healthy_r*.runtime.csv).
 fn marshal_garbage_copies(v: OtelVersion, grpc: bool) -> u64 {
     match (grpc, v.at_least(139)) {
         (false, _) => 1,
